@@ -1,0 +1,385 @@
+"""Weights I/O: save a model folder, load one (shipped, local or from the Hub), publish one.
+
+A model folder holds config.json + model.safetensors (what load needs), metrics.json, the
+confusion-matrix PNG and README.md (the model card). Only safetensors is ever loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_model
+from huggingface_hub import CommitOperationAdd, EvalResult, HfApi, ModelCard, ModelCardData, get_token, snapshot_download
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+
+from .checkpoint import atomic_write, atomic_write_text
+from .model import DigitCNN
+
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+METRICS_NAME = "metrics.json"
+CARD_NAME = "README.md"
+CONFUSION_NAME = "confusion_matrix.png"
+# The default weights ship inside the repo so the app works with no network at all.
+DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+class ModelLoadError(RuntimeError):
+    """The weights or config could not be turned into a DigitCNN; the message names the file."""
+
+
+def save_pretrained(model: DigitCNN, out_dir: str | os.PathLike) -> None:
+    """Write config.json and model.safetensors into out_dir, each atomically."""
+    out = Path(out_dir)
+    config = dict(model._hub_mixin_config)
+    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    atomic_write(out / WEIGHTS_NAME, lambda tmp: save_model(model, str(tmp), metadata={"format": "pt"}))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """config.json as DigitCNN keyword arguments; anything else is a clear error."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelLoadError(f"{path}: cannot read the model config ({err})") from err
+    if not isinstance(config, dict):
+        raise ModelLoadError(f"{path}: the model config must be a JSON object")
+    known = set(DigitCNN._hub_mixin_init_parameters) - {"self"}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ModelLoadError(f"{path}: unknown DigitCNN settings {unknown}; expected some of {sorted(known)}")
+    return config
+
+
+def load_weights(model: DigitCNN, path: Path) -> DigitCNN:
+    """Load a safetensors file into `model`, requiring exactly the same tensor names and shapes."""
+    try:
+        state = load_file(str(path))
+    except (OSError, SafetensorError, ValueError) as err:
+        raise ModelLoadError(f"{path}: not a readable safetensors file ({err})") from err
+    expected = model.state_dict()
+    problems = [f"missing {k}" for k in expected if k not in state]
+    problems += [f"unexpected {k}" for k in state if k not in expected]
+    problems += [
+        f"{k} has shape {tuple(state[k].shape)}, the config needs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise ModelLoadError(f"{path}: the weights do not match config.json ({shown})")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ModelLoadError(f"{path}: tensors hold NaN or infinity: {bad[:5]}")
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+def load_folder(folder: str | os.PathLike) -> DigitCNN:
+    """A DigitCNN in eval mode from a folder holding config.json and model.safetensors."""
+    folder = Path(folder)
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        if not (folder / name).is_file():
+            raise ModelLoadError(f"{folder / name}: file not found")
+    config = read_config(folder / CONFIG_NAME)
+    try:
+        model = DigitCNN(**config)
+    except (TypeError, ValueError) as err:
+        raise ModelLoadError(f"{folder / CONFIG_NAME}: invalid DigitCNN settings ({err})") from err
+    return load_weights(model, folder / WEIGHTS_NAME).eval()
+
+
+def is_repo_id(source: str) -> bool:
+    """'user/name' (not an existing local path)."""
+    parts = str(source).split("/")
+    return len(parts) == 2 and all(parts) and not Path(source).exists()
+
+
+def download(repo_id: str, revision: str | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
+    """The folder of config.json + model.safetensors for repo_id@revision, from huggingface_hub's cache.
+
+    One snapshot, so both files come from the same commit even while someone pushes. A cached
+    copy serves when HF_HUB_OFFLINE=1 or the Hub cannot be reached.
+    """
+    try:
+        folder = snapshot_download(repo_id, revision=revision, cache_dir=cache_dir, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME])
+        return Path(folder)
+    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, OSError, ValueError) as err:
+        where = f"{repo_id}@{revision}" if revision else repo_id
+        raise ModelLoadError(f"cannot fetch {where} from the Hub: {type(err).__name__}: {err}") from err
+
+
+def load_model(
+    source: str | os.PathLike | None = None,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> DigitCNN:
+    """An eval-mode DigitCNN from the shipped weights (None), a local folder, or a Hub repo id.
+
+    `revision` (branch, tag or commit) pins a Hub repo; `cache_dir` overrides huggingface_hub's
+    cache. Loads safetensors only and checks every
+    tensor against config.json; any problem raises ModelLoadError naming the file.
+    """
+    if source is None:
+        return load_folder(DEFAULT_WEIGHTS_DIR)
+    if Path(source).is_dir():
+        return load_folder(source)
+    if is_repo_id(str(source)):
+        return load_folder(download(str(source), revision, cache_dir))
+    raise ModelLoadError(f"{source}: neither a model folder nor a Hub repo id like 'user/digit-cnn'")
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing
+
+
+def check_push_access(repo_id: str, private: bool = False, revision: str | None = None) -> str:
+    """Fail early, before any training, unless the cached token can write repo_id; returns the user.
+
+    Creates the repo (and branch) when missing, so a later push cannot fail for want of them.
+    The token is resolved by huggingface_hub (HF_TOKEN or the cached login) and never shown.
+    """
+    if not is_repo_id(repo_id):
+        raise PushError(f"--push-to-hub wants a repo id like 'your-name/digit-cnn', got {repo_id!r}")
+    api = HfApi()
+    if get_token() is None:
+        raise PushError("no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access)")
+    try:
+        me = api.whoami()
+    except HfHubHTTPError as err:
+        status = err.response.status_code if err.response is not None else None
+        if status == 401:
+            raise PushError("the Hugging Face token was refused (401): it is invalid or expired") from None
+        raise PushError(f"cannot reach the Hub to check the token: {err}") from None
+    except OfflineModeIsEnabled:
+        raise PushError("HF_HUB_OFFLINE is set: unset it to push to the Hub") from None
+    except OSError as err:
+        raise PushError(f"cannot reach the Hub to check the token: {err}") from None
+    namespace = repo_id.split("/")[0]
+    problem = _write_access_problem(me, namespace, repo_id)
+    if problem:
+        raise PushError(f"cannot push to {repo_id}: {problem}")
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        if revision and revision != "main":
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
+    except HfHubHTTPError as err:
+        raise PushError(f"cannot create {repo_id}{'@' + revision if revision else ''} on the Hub: {err}") from None
+    return me.get("name", "?")
+
+
+def _write_access_problem(me: dict, namespace: str, repo_id: str) -> str | None:
+    """Why whoami's answer rules out writing to namespace, or None when it allows it."""
+    access = (me.get("auth") or {}).get("accessToken") or {}
+    role = access.get("role")
+    user = me.get("name")
+    orgs = {org.get("name"): org.get("roleInOrg") for org in me.get("orgs") or []}
+    if role == "read":
+        return "the token is read-only; create one with write access"
+    if role == "fineGrained":
+        scopes = (access.get("fineGrained") or {}).get("scoped") or []
+        for scope in scopes:
+            entity = (scope.get("entity") or {}).get("name")
+            if entity in (namespace, repo_id) and "repo.write" in scope.get("permissions", []):
+                return None
+        return f"the fine-grained token has no repo.write permission on {namespace}"
+    if namespace == user:
+        return None
+    if namespace in orgs:
+        if orgs[namespace] == "read":
+            return f"you ({user}) only have read access in the organisation {namespace}"
+        return None
+    return f"the token belongs to {user}, who is not {namespace} nor a member of it"
+
+
+class PushError(RuntimeError):
+    """Publishing cannot proceed; the message says why and never contains the token."""
+
+
+PUSHED_FILES = (WEIGHTS_NAME, CONFIG_NAME, CARD_NAME, METRICS_NAME, CONFUSION_NAME)
+
+
+def push_folder(folder: str | os.PathLike, repo_id: str, revision: str | None = None):
+    """Upload a trained model folder to repo_id in ONE commit; returns huggingface_hub's CommitInfo."""
+    folder = Path(folder)
+    missing = [name for name in PUSHED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise PushError(f"{folder} is not a complete model folder: missing {missing}")
+    load_folder(folder)  # never publish weights that do not load
+    metrics = json.loads((folder / METRICS_NAME).read_text())
+    message = f"DigitCNN: MNIST test accuracy {metrics['test_accuracy']:.2%}"
+    # The card's code samples name the repo, so it is rebuilt for this repo id.
+    card = str(build_model_card(metrics, repo_id)).encode()
+    operations = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=card if name == CARD_NAME else str(folder / name))
+        for name in PUSHED_FILES
+    ]
+    try:
+        return HfApi().create_commit(
+            repo_id,
+            operations=operations,
+            commit_message=message,
+            commit_description=f"{metrics['test_errors']} errors of {metrics['test_samples']} MNIST test images.",
+            revision=revision,
+        )
+    except HfHubHTTPError as err:
+        raise PushError(f"upload to {repo_id} failed: {err}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Model card
+
+
+def write_model_card(out_dir: str | os.PathLike, metrics: dict[str, Any], repo_id: str | None = None) -> ModelCard:
+    """README.md with Hub metadata (incl. a model-index with the measured accuracy) and usage."""
+    card = build_model_card(metrics, repo_id)
+    atomic_write_text(Path(out_dir) / CARD_NAME, str(card))
+    return card
+
+
+def build_model_card(metrics: dict[str, Any], repo_id: str | None = None) -> ModelCard:
+    accuracy = metrics["test_accuracy"]
+    data = ModelCardData(
+        library_name="pytorch",
+        license="mit",
+        tags=["mnist", "digit-recognition", "image-classification", "pytorch_model_hub_mixin"],
+        datasets=["mnist"],
+        pipeline_tag="image-classification",
+        metrics=["accuracy"],
+        model_name="DigitCNN",
+        eval_results=[
+            EvalResult(
+                task_type="image-classification",
+                task_name="Image Classification",
+                dataset_type="mnist",
+                dataset_name="MNIST",
+                dataset_split="test",
+                metric_type="accuracy",
+                metric_name="Test accuracy",
+                metric_value=round(accuracy, 6),
+            )
+        ],
+    )
+    body = _card_body(metrics, repo_id or "your-name/digit-cnn")
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def _card_body(metrics: dict[str, Any], repo_id: str) -> str:
+    config = metrics.get("model_config", {})
+    train = metrics.get("train_config", {})
+    per_class = " | ".join(f"{acc:.2%}" for acc in metrics["per_class_accuracy"].values())
+    history = metrics.get("history", [])
+    return f"""
+# DigitCNN: handwritten digit recognizer (MNIST)
+
+A small convolutional network that reads one handwritten digit. **MNIST test accuracy:
+{metrics['test_accuracy']:.2%}** ({metrics['test_errors']} errors of {metrics['test_samples']:,} test images).
+It powers a Gradio Space where you draw a digit and see the top-3 probabilities.
+
+## Model
+
+`DigitCNN` with `{json.dumps(config)}`: conv blocks (3x3 conv, BatchNorm, ReLU; then 2x2
+max-pool) with {config.get('channels')} channels, then a {config.get('hidden')} MLP head with dropout
+{config.get('dropout')}. `config.json` holds these settings; they describe the architecture fully.
+
+## Input
+
+A batch `(N, 1, 28, 28)` of float pixels in `[0, 1]`, **ink = 1, paper = 0**, laid out like MNIST:
+the digit scaled to fit a 20x20 box (aspect ratio kept) and centred by its centre of mass in the
+28x28 field. The model normalises with MNIST's mean and std itself: do not normalise again.
+Output: `(N, 10)` logits; apply `softmax` for probabilities.
+
+For a drawing or a photo, apply the same steps MNIST was made with. The project's
+`cnn.to_mnist(image)` does it for any PIL image or array: it finds the ink (dark on light,
+light on dark, or a transparent background), crops, scales, centres, and returns `None` for a
+blank image.
+
+## Use
+
+With the project's code (`pip install -r requirements.txt` in the project):
+
+```python
+import torch
+from PIL import Image
+from cnn import DigitCNN, to_mnist
+
+model = DigitCNN.from_pretrained("{repo_id}")  # safetensors only, checked against config.json
+pixels = torch.from_numpy(to_mnist(Image.open("digit.png")))  # None if the image is blank
+print(model.predict_proba(pixels[None]).topk(3))
+```
+
+With plain `safetensors` and the architecture written out (no project code):
+
+```python
+import json, torch
+from torch import nn
+from huggingface_hub import hf_hub_download
+from safetensors.torch import load_model
+
+class DigitCNN(nn.Module):
+    def __init__(self, channels, convs_per_block, hidden, dropout, num_classes=10):
+        super().__init__()
+        layers, c_in, side = [], 1, 28
+        for c_out in channels:
+            for _ in range(convs_per_block):
+                layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+                c_in = c_out
+            layers.append(nn.MaxPool2d(2))
+            side //= 2
+        head, width = [nn.Flatten()], c_in * side * side
+        for h in hidden:
+            head += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(*head, nn.Linear(width, num_classes))
+
+    def forward(self, x):  # x: (N, 1, 28, 28) in [0, 1], ink = 1
+        return self.classifier(self.features((x - 0.1307) / 0.3081))
+
+config = json.load(open(hf_hub_download("{repo_id}", "config.json")))
+model = DigitCNN(**config)
+load_model(model, hf_hub_download("{repo_id}", "model.safetensors"))
+model.eval()
+```
+
+## Training
+
+Trained by the project's `train.py` on the 60,000 MNIST training images:
+AdamW (peak learning rate {train.get('lr')}, weight decay {train.get('weight_decay')}), one-cycle schedule,
+batch {train.get('batch_size')}, {train.get('epochs')} epochs, bfloat16 autocast: {train.get('bf16')},
+weights averaged with an EMA (decay {train.get('ema_decay')}), seed {train.get('seed')}. Augmentation
+{'on' if train.get('augment') else 'off'}: random rotation, scale, aspect, shear, shift, a smooth elastic warp
+and a thicker or thinner pen, applied per image on whole batches. Training took
+{metrics.get('train_seconds', 0):.0f} s ({len(history)} epochs) with torch {metrics.get('torch_version')}.
+
+## Results on the MNIST test set (10,000 images)
+
+| metric | value |
+|---|---|
+| accuracy | {metrics['test_accuracy']:.2%} |
+| errors | {metrics['test_errors']} |
+
+Per-class accuracy (digits 0 to 9):
+
+| 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |
+|---|---|---|---|---|---|---|---|---|---|
+| {per_class} |
+
+![Confusion matrix on the MNIST test set](confusion_matrix.png)
+
+`metrics.json` holds these numbers, the confusion matrix and the accuracy after every epoch.
+
+## Limitations
+
+- One digit per image, 0 to 9. Letters, several digits or a blank page still get *some* answer
+  from the raw model; the app refuses blank canvases and flags low confidence.
+- MNIST is American handwriting from the 1990s: a crossed 7, a 1 with a long flag or a 4 drawn
+  closed may be read less reliably than the digits it saw.
+- The input must be prepared like MNIST (see Input); a digit that is not cropped and centred,
+  or inverted (dark ink = 0), is read badly.
+"""

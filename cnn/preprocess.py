@@ -1,0 +1,129 @@
+"""Turn a drawing or photo of a digit into a 28x28 MNIST-style image.
+
+MNIST was made like this (LeCun et al.): the ink of each digit is cropped, scaled to fit a
+20x20 box keeping its aspect ratio (with anti-aliasing), and placed in a 28x28 field so
+that its centre of mass is at the centre. Doing exactly the same to a drawing is what makes
+a digit drawn small, large, off-centre or with any pen read like the ones the model learned.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+# Images larger than this (long side, pixels) are box-reduced first: the result is 20 px
+# tall anyway, and it keeps the cost of a huge photo at a few milliseconds.
+MAX_WORKING_SIDE = 1024
+# Below this luminance (or alpha) difference from the paper there is no ink: a blank canvas.
+MIN_CONTRAST = 0.08
+# Ink weaker than this share of the strongest ink is paper texture, shadow or JPEG noise.
+INK_FLOOR = 0.2
+BOX = 20  # MNIST's digit box
+SIDE = 28  # MNIST's field
+CENTRE = 14.0  # where MNIST's centre of mass lies, in pixel-index coordinates (measured: 13.99, 14.01)
+
+
+def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (2, 3, 4)):
+        raise ValueError(f"expected an image array of shape (H, W) or (H, W, 2|3|4), got {array.shape}")
+    if array.dtype == np.uint16 and array.ndim == 2:
+        return Image.fromarray(array)  # uint16 -> mode I;16
+    if array.dtype != np.uint8:
+        scale = 65535.0 if array.dtype == np.uint16 else 255.0 if array.dtype.kind in "iu" else 1.0
+        array = np.clip(np.nan_to_num(array.astype(np.float64) / scale) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 2:
+        return Image.merge("LA", [Image.fromarray(array[:, :, 0]), Image.fromarray(array[:, :, 1])])
+    return Image.fromarray(array)
+
+
+def _luminance_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Luminance in [0, 1] and alpha in [0, 1] (None when the image has no transparency)."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        values = np.asarray(image, dtype=np.float32)
+        return values / (65535.0 if values.max(initial=0) > 255 else 255.0), None
+    if image.mode == "F":
+        return np.clip(np.nan_to_num(np.asarray(image, dtype=np.float32)), 0, 1), None
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if has_alpha:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+        luminance = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return luminance, rgba[..., 3]
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0, None
+
+
+def _border(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
+
+
+def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
+    """Float32 (H, W) map of ink in [0, 1], whatever the paper, ink colour or transparency.
+
+    The paper is what the border shows: transparent paper means ink is alpha; opaque paper
+    means ink is the luminance difference from it, in whichever direction the ink goes.
+    """
+    image = _as_image(image)
+    long_side = max(image.size)
+    if long_side > MAX_WORKING_SIDE:
+        if image.mode.startswith("I;16"):
+            image = image.convert("I")
+        elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+            image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
+        image = image.reduce(math.ceil(long_side / MAX_WORKING_SIDE))
+    luminance, alpha = _luminance_alpha(image)
+
+    if alpha is not None and np.median(_border(alpha)) < 0.5:
+        difference = alpha  # ink on a transparent canvas: whatever its colour, alpha is the ink
+    else:
+        if alpha is not None:  # opaque paper with transparent holes: the holes are paper
+            opaque = _border(alpha) >= 0.5
+            paper = float(np.median(_border(luminance)[opaque]))
+            luminance = alpha * luminance + (1 - alpha) * paper
+        paper = float(np.median(_border(luminance)))
+        difference = paper - luminance if paper >= 0.5 else luminance - paper
+
+    contrast = float(difference.max(initial=0))
+    if contrast < MIN_CONTRAST:
+        return np.zeros(difference.shape, dtype=np.float32)
+    ink = (difference / contrast - INK_FLOOR) / (1 - INK_FLOOR)
+    return np.clip(ink, 0, 1).astype(np.float32)
+
+
+def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
+    """A (28, 28) float32 image in [0, 1] (ink = 1) like an MNIST digit, or None if there is no ink.
+
+    Accepts a PIL image of any mode or an array (H, W), (H, W, 2|3|4) of uint8, uint16 or floats in [0, 1].
+    """
+    ink = ink_map(image)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    # Fit the long side to 20 px keeping the aspect ratio; PIL's bilinear filter widens its
+    # support when shrinking, so this is a proper anti-aliased (area-weighted) reduction.
+    height, width = crop.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    digit = np.asarray(Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32)).resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0))
+    digit = np.clip(digit, 0, None)
+    peak = float(digit.max(initial=0))
+    if peak <= 0:
+        return None
+    digit = digit / peak  # the strongest ink is 1, as in MNIST
+
+    # Translate so the centre of mass lands on MNIST's, keeping the whole digit in the field.
+    mass = digit.sum()
+    com_y = float((digit.sum(axis=1) * np.arange(digit.shape[0])).sum() / mass)
+    com_x = float((digit.sum(axis=0) * np.arange(digit.shape[1])).sum() / mass)
+    top = int(np.clip(round(CENTRE - com_y), 0, SIDE - digit.shape[0]))
+    left = int(np.clip(round(CENTRE - com_x), 0, SIDE - digit.shape[1]))
+    out = np.zeros((SIDE, SIDE), dtype=np.float32)
+    out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return out

@@ -1,0 +1,159 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from cnn import to_mnist
+from cnn.redraw import Stroke, redraw
+
+SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.45, 0.95)]
+ZERO = [(0.5, 0.05), (0.85, 0.3), (0.85, 0.7), (0.5, 0.95), (0.15, 0.7), (0.15, 0.3), (0.5, 0.05)]
+
+
+def draw(points, canvas=(400, 300), box=(50, 20, 200, 200), pen=None, paper="white", ink_colour=None):
+    """A digit drawn as a polyline inside `box` (left, top, width, height) on a canvas."""
+    left, top, width, height = box
+    pen = pen if pen is not None else max(1, height // 10)
+    xy = [(left + x * width, top + y * height) for x, y in points]
+    if paper == "transparent":
+        image = Image.new("RGBA", canvas, (0, 0, 0, 0))
+        colour = ink_colour or (20, 20, 200, 255)
+    elif paper == "black":
+        image = Image.new("RGB", canvas, (0, 0, 0))
+        colour = ink_colour or (255, 255, 255)
+    else:
+        image = Image.new("RGB", canvas, (255, 255, 255))
+        colour = ink_colour or (0, 0, 0)
+    ImageDraw.Draw(image).line(xy, fill=colour, width=pen, joint="curve")
+    return image
+
+
+def distance(a, b):
+    return float(np.abs(a - b).mean())
+
+
+def centre_of_mass(image):
+    idx = np.arange(28)
+    mass = image.sum()
+    return (image.sum(1) * idx).sum() / mass, (image.sum(0) * idx).sum() / mass
+
+
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        Image.new("RGB", (280, 280), "white"),
+        Image.new("L", (280, 280), 0),
+        Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
+        Image.new("RGBA", (280, 280), (255, 255, 255, 255)),
+        Image.new("L", (1, 1), 0),
+        Image.new("RGB", (3000, 2000), (120, 130, 140)),
+        np.zeros((50, 60), dtype=np.float32),
+    ],
+)
+def test_blank_canvas_is_never_a_digit(canvas):
+    assert to_mnist(canvas) is None
+
+
+def test_result_looks_like_mnist_geometry():
+    result = to_mnist(draw(SEVEN))
+    assert result.shape == (28, 28) and result.dtype == np.float32
+    assert result.min() >= 0 and result.max() == pytest.approx(1.0)
+    cy, cx = centre_of_mass(result)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    rows, cols = np.flatnonzero(result.any(1)), np.flatnonzero(result.any(0))
+    assert rows[-1] - rows[0] + 1 <= 20 and cols[-1] - cols[0] + 1 <= 20
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 >= 19  # the long side fills the box
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        dict(box=(200, 60, 80, 80)),  # small, off-centre
+        dict(box=(0, 0, 300, 300), canvas=(300, 300)),  # large, touching the edges
+        dict(box=(100, 50, 100, 100), canvas=(1200, 900)),  # tiny on a big canvas
+        dict(paper="black"),  # light ink on dark paper
+        dict(paper="transparent"),  # coloured ink on a transparent layer
+        dict(ink_colour=(200, 30, 30)),  # red pen on white
+        dict(box=(10, 10, 2500, 2500), canvas=(3000, 3000)),  # a huge photo-sized canvas
+    ],
+)
+def test_the_same_digit_anywhere_gives_nearly_the_same_image(variant):
+    reference = to_mnist(draw(SEVEN))
+    result = to_mnist(draw(SEVEN, **variant))
+    assert distance(result, reference) < 0.03
+    assert distance(result, reference) < distance(to_mnist(draw(ZERO, **variant)), reference) / 3
+
+
+@pytest.mark.parametrize("pen", [4, 30])
+def test_pen_width_changes_the_stroke_not_the_digit(pen):
+    reference = to_mnist(draw(SEVEN, pen=14))
+    thin_or_thick = to_mnist(draw(SEVEN, pen=pen))
+    other_digit = to_mnist(draw(ZERO, pen=pen))
+    assert distance(thin_or_thick, reference) < 0.5 * distance(other_digit, reference)
+
+
+def test_mnist_digit_redrawn_at_canvas_scale_comes_back(mnist_test):
+    images, labels = mnist_test
+    images, labels = images[:100], labels[:100]
+    own = []
+    for index in range(0, 100, 3):
+        background = ("white", "transparent", "black")[index % 3]
+        canvas = redraw(images[index], Stroke(canvas=500, height=300, centre=(220, 260), background=background))
+        distances = np.abs(to_mnist(canvas) - images).mean(axis=(1, 2))
+        # Closer to the digit it came from than to any digit of another class.
+        assert distances[index] < distances[labels != labels[index]].min(), (index, background)
+        own.append(distances[index])
+    assert np.median(own) < 0.03
+
+
+def test_gray_values_and_arrays_are_accepted():
+    image = draw(SEVEN)
+    reference = to_mnist(image)
+    as_uint8 = np.asarray(image)
+    as_float = as_uint8.astype(np.float32) / 255
+    as_uint16 = (as_uint8[..., 0].astype(np.uint16)) * 257
+    for variant in (as_uint8, as_float, as_float[..., 0], as_uint16, image.convert("P"), image.convert("CMYK")):
+        assert distance(to_mnist(variant), reference) < 0.02
+
+
+def test_greyscale_with_alpha_and_palette_transparency():
+    image = draw(SEVEN, paper="transparent")
+    reference = to_mnist(image)
+    assert distance(to_mnist(image.convert("LA")), reference) < 0.02
+    assert distance(to_mnist(image.convert("PA")), reference) < 0.02
+
+
+@st.composite
+def canvases(draw_):
+    width = draw_(st.integers(1, 300))
+    height = draw_(st.integers(1, 300))
+    mode = draw_(st.sampled_from(["L", "RGB", "RGBA", "LA", "P", "1", "I;16", "F", "CMYK"]))
+    seed = draw_(st.integers(0, 2**32 - 1))
+    kind = draw_(st.sampled_from(["noise", "blocks", "flat"]))
+    rng = np.random.default_rng(seed)
+    if kind == "noise":
+        array = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    else:
+        array = np.full((height, width, 4), rng.integers(0, 256, 4), dtype=np.uint8)
+        if kind == "blocks":
+            for _ in range(3):
+                y, x = rng.integers(0, height), rng.integers(0, width)
+                array[y : y + rng.integers(1, 50), x : x + rng.integers(1, 50)] = rng.integers(0, 256, 4)
+    image = Image.fromarray(array, "RGBA")
+    if mode == "I;16":
+        return Image.fromarray(array[..., 0].astype(np.uint16) * 257)
+    if mode == "F":
+        return Image.fromarray(array[..., 0].astype(np.float32) / 255)
+    return image.convert(mode)
+
+
+@settings(max_examples=150, deadline=None)
+@given(canvases())
+def test_any_canvas_gives_none_or_a_valid_mnist_image(image):
+    result = to_mnist(image)
+    if result is not None:
+        assert result.shape == (28, 28) and result.dtype == np.float32
+        assert np.isfinite(result).all()
+        assert result.min() >= 0 and result.max() <= 1
+        assert result.max() > 0
