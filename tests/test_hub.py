@@ -1,0 +1,200 @@
+"""Publishing to and loading from the Hub, through the real huggingface_hub client and the local Hub.
+
+train.py runs as a subprocess, configured only through its environment, as a user would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from huggingface_hub import ModelCard
+from safetensors.torch import load_file, save_file
+
+import cnn
+from cnn import ModelLoadError
+from conftest import HF_HOME, READ_TOKEN, ROOT, WRITE_TOKEN
+
+
+def run(args: list[str], token: str | None = WRITE_TOKEN, hf_home: str = HF_HOME, **env_extra) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN",)}
+    env.update(HF_HOME=hf_home, **env_extra)
+    if token:
+        env["HF_TOKEN"] = token
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+
+
+def train_and_push(out: Path, repo: str, *extra: str, token: str | None = WRITE_TOKEN) -> subprocess.CompletedProcess:
+    return run([str(ROOT / "train.py"), "--dry-run", "--out", str(out), "--push-to-hub", repo, *extra], token=token)
+
+
+def commit_id(stdout: str) -> str:
+    match = re.search(r"^commit ([0-9a-f]{40})", stdout, re.M)
+    assert match, stdout
+    return match.group(1)
+
+
+def assert_same_tensors(model: torch.nn.Module, path: Path) -> None:
+    expected = load_file(str(path))
+    actual = model.state_dict()
+    assert expected.keys() == actual.keys()
+    for key in expected:
+        assert torch.equal(expected[key], actual[key]), key
+
+
+def test_train_push_then_load_in_an_empty_cache(hub, tmp_path):
+    repo = "alice/digits-first"
+    result = train_and_push(tmp_path / "run", repo)
+    assert result.returncode == 0, result.stderr[-3000:]
+    oid = commit_id(result.stdout)
+    assert f"{hub.url}/{repo}/commit/{oid}" in result.stdout  # the commit URL is printed
+    assert hub.commits(repo)[0] == oid and len(hub.commits(repo)) == 2  # the repo's first commit, then ours
+    pushed = hub.files(repo)
+    assert {"model.safetensors", "config.json", "README.md", "metrics.json", "confusion_matrix.png"} <= set(pushed)
+    assert pushed["model.safetensors"] == (tmp_path / "run" / "model.safetensors").read_bytes()
+    assert "MNIST test accuracy" in hub.repos[repo]["commits"][oid]["message"]
+
+    model = cnn.load_model(repo, cache_dir=tmp_path / "empty-cache")
+    assert_same_tensors(model, tmp_path / "run" / "model.safetensors")
+    assert not model.training
+
+
+def test_a_second_push_is_a_new_commit_and_old_commits_stay_loadable(hub, tmp_path):
+    repo = "alice/digits-history"
+    first = train_and_push(tmp_path / "a", repo, "--seed", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    run_b = run([str(ROOT / "train.py"), "--dry-run", "--seed", "2", "--out", str(tmp_path / "b")])
+    assert run_b.returncode == 0, run_b.stderr[-3000:]
+    second = run([str(ROOT / "train.py"), "--push-only", str(tmp_path / "b"), "--push-to-hub", repo])
+    assert second.returncode == 0, second.stderr[-3000:]
+    first_oid, second_oid = commit_id(first.stdout), commit_id(second.stdout)
+    assert first_oid != second_oid and hub.commits(repo)[:2] == [second_oid, first_oid]
+
+    assert_same_tensors(cnn.load_model(repo, revision=first_oid, cache_dir=tmp_path / "c"), tmp_path / "a" / "model.safetensors")
+    assert_same_tensors(cnn.load_model(repo, revision="main", cache_dir=tmp_path / "c"), tmp_path / "b" / "model.safetensors")
+
+
+def test_push_to_a_branch(hub, tmp_path):
+    repo = "digits-org/digits-branches"  # an organisation alice writes to
+    result = train_and_push(tmp_path / "run", repo, "--revision", "experiment", "--private")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert hub.repos[repo]["private"]
+    assert "model.safetensors" in hub.files(repo, "experiment")
+    assert "model.safetensors" not in hub.files(repo, "main")
+    with pytest.raises(ModelLoadError):  # private: anonymous users cannot see it
+        cnn.load_model(repo, revision="experiment", cache_dir=tmp_path / "anon")
+
+
+def test_offline_load_after_one_pull(hub, tmp_path):
+    repo = "alice/digits-offline"
+    assert train_and_push(tmp_path / "run", repo).returncode == 0
+    hf_home = str(tmp_path / "home")
+    script = "import cnn, sys; m = cnn.load_model(sys.argv[1]); print('loaded', type(m).__name__)"
+    online = run(["-c", script, repo], token=None, hf_home=hf_home)
+    assert online.returncode == 0 and "loaded DigitCNN" in online.stdout, online.stderr[-2000:]
+    requests_before = len(hub.requests)
+    offline = run(["-c", script, repo], token=None, hf_home=hf_home, HF_HUB_OFFLINE="1")
+    assert offline.returncode == 0 and "loaded DigitCNN" in offline.stdout, offline.stderr[-2000:]
+    assert len(hub.requests) == requests_before  # served from the cache, no HTTP at all
+    never_pulled = run(["-c", script, repo], token=None, hf_home=str(tmp_path / "other"), HF_HUB_OFFLINE="1")
+    assert never_pulled.returncode != 0 and "cannot fetch" in never_pulled.stderr
+
+
+def test_model_card_parses_and_carries_the_measured_accuracy(hub, tmp_path):
+    repo = "alice/digits-card"
+    assert train_and_push(tmp_path / "run", repo).returncode == 0
+    card = ModelCard.load(repo)  # the real client fetching README.md
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    data = card.data
+    assert data.library_name and data.license == "mit" and data.pipeline_tag == "image-classification"
+    assert data.datasets == ["mnist"] and "mnist" in data.tags
+    result = data.eval_results[0]
+    assert result.metric_type == "accuracy" and result.metric_value == pytest.approx(metrics["test_accuracy"], abs=1e-6)
+    assert result.dataset_type == "mnist" and result.dataset_split == "test"
+    assert f'from_pretrained("{repo}")' in card.text and "confusion_matrix.png" in card.text
+
+
+def test_model_card_plain_safetensors_recipe_runs(hub, tmp_path):
+    repo = "alice/digits-recipe"
+    assert train_and_push(tmp_path / "run", repo).returncode == 0
+    card = ModelCard.load(repo)
+    snippet = re.findall(r"```python\n(.*?)```", card.text, re.S)[1]
+    assert "import cnn" not in snippet and "from cnn" not in snippet  # stands alone
+    namespace: dict = {}
+    exec(compile(snippet, "model-card-snippet", "exec"), namespace)
+    model = namespace["model"]
+    reference = cnn.load_model(tmp_path / "run")
+    pixels = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(model(pixels), reference(pixels))
+
+
+def test_token_is_never_printed_or_written(hub, tmp_path):
+    secret = "hf_secret_token_that_must_not_leak_42"
+    hub.tokens[secret] = {"user": "alice", "role": "write", "orgs": []}
+    hf_home = tmp_path / "home"
+    results = [
+        train_and_push(tmp_path / "run", "alice/digits-secret", token=secret),
+        train_and_push(tmp_path / "run2", "mallory/digits-secret", token=secret),  # refused: its output too
+        run([str(ROOT / "train.py"), "--push-only", str(tmp_path / "run"), "--push-to-hub", "alice/digits-secret"], token=secret, hf_home=str(hf_home)),
+    ]
+    assert results[0].returncode == 0 and results[1].returncode != 0 and results[2].returncode == 0
+    for result in results:
+        assert secret not in result.stdout and secret not in result.stderr
+    for folder in (tmp_path, Path(HF_HOME)):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+    for files in (hub.files("alice/digits-secret"),):
+        assert all(secret.encode() not in data for data in files.values())
+
+
+@pytest.mark.parametrize(
+    ("token", "repo", "message"),
+    [
+        (None, "alice/digits-refused", "no Hugging Face token"),
+        ("hf_not_a_real_token", "alice/digits-refused", "token was refused"),
+        (READ_TOKEN, "bob/digits-refused", "read-only"),
+        (WRITE_TOKEN, "mallory/digits-refused", "not mallory"),
+        (WRITE_TOKEN, "not a repo id", "wants a repo id"),
+    ],
+)
+def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, message):
+    result = train_and_push(tmp_path / "run", repo, token=token)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()  # refused before any training
+    assert repo not in hub.repos
+
+
+def test_corrupt_or_mismatching_weights_on_the_hub_give_a_clear_error(hub, tmp_path):
+    good = tmp_path / "good"
+    cnn.save_pretrained(cnn.DigitCNN(channels=(8, 16), hidden=(32,)), good)
+    config = (good / "config.json").read_bytes()
+    weights = (good / "model.safetensors").read_bytes()
+
+    hub.put_files("alice/digits-corrupt", {"config.json": config, "model.safetensors": b"\x00garbage" * 100})
+    with pytest.raises(ModelLoadError, match=r"model\.safetensors: not a readable safetensors file"):
+        cnn.load_model("alice/digits-corrupt", cache_dir=tmp_path / "c1")
+
+    hub.put_files("alice/digits-truncated", {"config.json": config, "model.safetensors": weights[: len(weights) // 2]})
+    with pytest.raises(ModelLoadError, match=r"model\.safetensors: not a readable safetensors file"):
+        cnn.load_model("alice/digits-truncated", cache_dir=tmp_path / "c2")
+
+    wider = json.dumps({**json.loads(config), "channels": [8, 32]}).encode()
+    hub.put_files("alice/digits-mismatch", {"config.json": wider, "model.safetensors": weights})
+    with pytest.raises(ModelLoadError, match=r"model\.safetensors: the weights do not match config\.json .*shape"):
+        cnn.load_model("alice/digits-mismatch", cache_dir=tmp_path / "c3")
+
+    hub.put_files("alice/digits-badconfig", {"config.json": b"{not json", "model.safetensors": weights})
+    with pytest.raises(ModelLoadError, match=r"config\.json: cannot read the model config"):
+        cnn.load_model("alice/digits-badconfig", cache_dir=tmp_path / "c4")
+
+    with pytest.raises(ModelLoadError, match=r"cannot fetch alice/no-such-repo"):
+        cnn.load_model("alice/no-such-repo", cache_dir=tmp_path / "c5")
