@@ -1,0 +1,206 @@
+"""The Space: draw a digit, see at once the three digits the model finds most likely.
+
+    python app.py        # serves on http://127.0.0.1:7860
+
+Weights: MODEL_REPO (optionally pinned with MODEL_REVISION) from the Hub, else those shipped in
+weights/. API for gradio_client: /predict takes an image file and returns the gr.Label value.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+import numpy as np
+
+from cnn.serve import (
+    LOW_CONFIDENCE,
+    MAX_FILE_BYTES,
+    BadImage,
+    Reading,
+    Recognizer,
+    load_served_model,
+    open_image,
+)
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+BLANK = "blank"  # /predict's answer for an image without ink: documented in the README
+ERROR_PREFIX = "error: "  # /predict's label for a file it cannot read, followed by the reason
+MAX_BATCH = 32  # requests read in one forward pass: ~1.5 ms of model time for 32 images here
+
+SERVED = load_served_model()
+RECOGNIZER = Recognizer(SERVED.model)
+
+ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**: any size, anywhere on the canvas."
+NOTHING_FOUND = "🔍 No digit found: the image looks blank."
+
+
+def label_value(reading: Reading | None, blank: str | None) -> dict[str, float] | str | None:
+    return blank if reading is None else reading.top
+
+
+def status_text(reading: Reading | None, when_blank: str) -> str:
+    if reading is None:
+        return when_blank
+    digits = list(reading.top)
+    if reading.confident:
+        return f"It's a **{digits[0]}** ({reading.top[digits[0]]:.0%} sure)."
+    return (
+        f"🤔 **Not sure** (below {LOW_CONFIDENCE:.0%}): maybe a {digits[0]} or a {digits[1]}. "
+        "Try drawing it larger and more clearly, one digit only."
+    )
+
+
+def preview(reading: Reading | None) -> np.ndarray | None:
+    """The 28x28 input as an image; the page enlarges it without smoothing (CSS below)."""
+    return None if reading is None else (reading.pixels * 255).astype(np.uint8)
+
+
+def read_drawings(drawings: list[dict | None]) -> tuple[list, list, list]:
+    """Sketchpad values (batched) -> label, status line, what the model sees."""
+    readings = RECOGNIZER.read([None if d is None else d.get("composite") for d in drawings])
+    return (
+        [label_value(r, None) for r in readings],
+        [status_text(r, ASK_TO_DRAW) for r in readings],
+        [preview(r) for r in readings],
+    )
+
+
+def predict(paths: list[str | None]) -> tuple[list]:
+    """/predict (batched): image files -> gr.Label values, the top-3 digits with probabilities.
+
+    A blank image answers the label "blank"; a file that is not a readable image answers
+    "error: <why>". Nothing raises, so one bad file never fails the other requests of its batch.
+    """
+    images, errors = [], []
+    for path in paths:
+        try:
+            images.append(None if path is None else open_image(path))
+            errors.append(None)
+        except BadImage as err:
+            images.append(None)
+            errors.append(f"{ERROR_PREFIX}{err}")
+    readings = RECOGNIZER.read(images)
+    return ([error or (None if path is None else label_value(reading, BLANK)) for path, error, reading in zip(paths, errors, readings)],)
+
+
+def read_upload(path: str | None) -> tuple:
+    """The page's upload or example: label, status line and what the model sees."""
+    if path is None:
+        return None, ASK_TO_DRAW, None
+    try:
+        image = open_image(path)
+    except BadImage as err:
+        return None, f"⚠️ {err}", None
+    (reading,) = RECOGNIZER.read([image])
+    return label_value(reading, None), status_text(reading, NOTHING_FOUND), preview(reading)
+
+
+# Gradio 6's Sketchpad opens, and comes back after "Clear canvas", with no tool selected, so a
+# visitor's first strokes would draw nothing. Whenever no tool is active, pick the brush (the
+# first tool); a tool the visitor chose (eraser, pan) is highlighted and left alone.
+KEEP_PEN_READY = """
+() => {
+  const armBrush = () => {
+    const pad = document.getElementById("sketchpad");
+    if (!pad || pad.querySelector("button.highlight")) return;
+    const brush = pad.querySelector(".toolbar-wrap button");
+    if (brush) brush.click();
+  };
+  new MutationObserver(armBrush).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["class"],
+  });
+  armBrush();
+}
+"""
+
+CSS = """
+#preview img { width: 168px; height: 168px; image-rendering: pixelated; }
+#sketchpad canvas { touch-action: none; }
+footer { display: none !important; }
+"""
+
+EXAMPLES = [
+    "examples/seven_pencil.png",
+    "examples/three_transparent.png",
+    "examples/four_chalkboard.png",
+    "examples/two_small_corner.png",
+    "examples/nine_marker.png",
+]
+
+with gr.Blocks(title="Digit recognizer") as demo:
+    gr.Markdown(
+        "# ✍️ Handwritten digit recognizer\n"
+        "Draw a digit from 0 to 9 with your mouse or finger: the model reads it as you draw."
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            sketch = gr.Sketchpad(
+                elem_id="sketchpad",
+                label="Draw here",
+                type="pil",
+                image_mode="RGBA",
+                canvas_size=(400, 400),
+                height=460,
+                format="png",  # lossless: webp would smear the strokes
+                layers=False,
+                transforms=(),
+                brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
+            )
+            read_button = gr.Button("Read my digit", variant="primary")
+            upload = gr.Image(
+                elem_id="upload",
+                label="…or upload or paste a picture of one digit",
+                type="filepath",
+                image_mode=None,  # no decoding by Gradio: open_image checks the size first
+                sources=["upload", "clipboard"],
+                height=220,
+            )
+            gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one")
+        with gr.Column(scale=2, min_width=260):
+            label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
+            status = gr.Markdown(ASK_TO_DRAW, elem_id="status")
+            seen = gr.Image(
+                label="What the model sees (28×28)",
+                elem_id="preview",
+                interactive=False,
+                height=168,
+                width=168,
+                buttons=[],
+            )
+    served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
+    gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
+
+    drawing_event = dict(
+        fn=read_drawings,
+        inputs=sketch,
+        outputs=[label, status, seen],
+        batch=True,
+        max_batch_size=MAX_BATCH,
+        show_progress="hidden",
+        api_visibility="private",
+    )
+    sketch.change(trigger_mode="always_last", **drawing_event)
+    read_button.click(**drawing_event)
+
+    upload.change(read_upload, inputs=upload, outputs=[label, status, seen], api_visibility="private", show_progress="hidden")
+
+    # The public API. A File input, not an Image: Gradio would decode an Image itself, and a
+    # broken file would then fail every request of its batch with a vague error. (A validator
+    # would be the tool, but Gradio 6.31 mishandles validators of batched events.)
+    api_file = gr.File(visible=False)
+    api_file.change(
+        predict,
+        inputs=api_file,
+        outputs=label,
+        api_name="predict",  # what clients call: keep this name stable
+        batch=True,
+        max_batch_size=MAX_BATCH,
+    )
+
+demo.queue(default_concurrency_limit=2, max_size=512)
+LAUNCH_OPTIONS = dict(max_file_size=MAX_FILE_BYTES, js=KEEP_PEN_READY, css=CSS)
+
+if __name__ == "__main__":
+    demo.launch(**LAUNCH_OPTIONS)
