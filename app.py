@@ -9,13 +9,16 @@ weights/. API for gradio_client: /predict takes an image file and returns the gr
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from cnn.serve import (
     LOW_CONFIDENCE,
     MAX_FILE_BYTES,
+    MAX_PIXELS,
     BadImage,
     Reading,
     Recognizer,
@@ -24,8 +27,12 @@ from cnn.serve import (
 )
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+# Gradio decodes sketchpad payloads itself: make PIL refuse decompression bombs there too
+# (it raises above twice this many pixels). Uploads to /predict are checked by open_image.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 BLANK = "blank"  # /predict's answer for an image without ink: documented in the README
+NOT_A_DIGIT = "not a digit"  # /predict's answer for noise or a filled shape
 ERROR_PREFIX = "error: "  # /predict's label for a file it cannot read, followed by the reason
 MAX_BATCH = 32  # requests read in one forward pass: ~1.5 ms of model time for 32 images here
 
@@ -37,12 +44,16 @@ NOTHING_FOUND = "🔍 No digit found: the image looks blank."
 
 
 def label_value(reading: Reading | None, blank: str | None) -> dict[str, float] | str | None:
-    return blank if reading is None else reading.top
+    if reading is None:
+        return blank
+    return reading.top if reading.handwriting else NOT_A_DIGIT
 
 
 def status_text(reading: Reading | None, when_blank: str) -> str:
     if reading is None:
         return when_blank
+    if not reading.handwriting:
+        return "🙅 This does not look like a handwritten digit (noise, or a filled shape?)."
     digits = list(reading.top)
     if reading.confident:
         return f"It's a **{digits[0]}** ({reading.top[digits[0]]:.0%} sure)."
@@ -82,7 +93,11 @@ def predict(paths: list[str | None]) -> tuple[list]:
             images.append(None)
             errors.append(f"{ERROR_PREFIX}{err}")
     readings = RECOGNIZER.read(images)
-    return ([error or (None if path is None else label_value(reading, BLANK)) for path, error, reading in zip(paths, errors, readings)],)
+    labels = [
+        error or (None if path is None else label_value(reading, BLANK))
+        for path, error, reading in zip(paths, errors, readings)
+    ]
+    return (labels,)
 
 
 def read_upload(path: str | None) -> tuple:
@@ -116,17 +131,13 @@ KEEP_PEN_READY = """
 """
 
 CSS = """
-#preview img { width: 168px; height: 168px; image-rendering: pixelated; }
+#preview img { width: 168px !important; height: 168px !important; object-fit: contain; image-rendering: pixelated; }
 #sketchpad canvas { touch-action: none; }
-footer { display: none !important; }
 """
 
 EXAMPLES = [
-    "examples/seven_pencil.png",
-    "examples/three_transparent.png",
-    "examples/four_chalkboard.png",
-    "examples/two_small_corner.png",
-    "examples/nine_marker.png",
+    str(Path(__file__).resolve().parent / "examples" / name)
+    for name in ("seven_pencil.png", "three_transparent.png", "four_chalkboard.png", "two_small_corner.png", "nine_marker.png")
 ]
 
 with gr.Blocks(title="Digit recognizer") as demo:
@@ -146,18 +157,9 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 format="png",  # lossless: webp would smear the strokes
                 layers=False,
                 transforms=(),
-                brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
+                brush=gr.Brush(default_size=20, colors=["#000000"], color_mode="fixed"),
             )
             read_button = gr.Button("Read my digit", variant="primary")
-            upload = gr.Image(
-                elem_id="upload",
-                label="…or upload or paste a picture of one digit",
-                type="filepath",
-                image_mode=None,  # no decoding by Gradio: open_image checks the size first
-                sources=["upload", "clipboard"],
-                height=220,
-            )
-            gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one")
         with gr.Column(scale=2, min_width=260):
             label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
             status = gr.Markdown(ASK_TO_DRAW, elem_id="status")
@@ -169,6 +171,19 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 width=168,
                 buttons=[],
             )
+    # Below the answer, so that on a phone the answer comes right after the canvas.
+    with gr.Row(equal_height=False):
+        upload = gr.Image(
+            elem_id="upload",
+            label="…or upload or paste a picture of one digit",
+            type="filepath",
+            image_mode=None,  # no decoding by Gradio: open_image checks the size first
+            sources=["upload", "clipboard"],
+            height=220,
+            scale=3,
+        )
+        with gr.Column(scale=2, min_width=260):
+            gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one")
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
 

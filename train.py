@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -19,7 +20,7 @@ from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from cnn import CONFIGS, DigitCNN
-from cnn.checkpoint import atomic_write_text, load_training_state, save_training_state
+from cnn.checkpoint import atomic_write, atomic_write_text, load_training_state, save_training_state
 from cnn.data import Augmentation, augment, batches, default_data_dir, load_mnist, normalize_batch_layout
 from cnn.hub import (
     CONFUSION_NAME,
@@ -42,6 +43,7 @@ class TrainConfig:
     epochs: int = 20  # test accuracy plateaus from about epoch 12; the rest is the LR anneal
     batch_size: int = 128  # large enough to keep both CPU cores busy, small enough for many steps
     lr: float = 3e-3  # peak of the one-cycle schedule; Adam tolerates it thanks to BatchNorm
+    schedule: str = "onecycle"  # warm-up then cosine anneal; "constant" is the original recipe's fixed LR
     weight_decay: float = 0.05  # AdamW's decoupled decay; 1e-4 let the late epochs overfit (99.53%)
     label_smoothing: float = 0.0  # softened targets curb over-confident memorisation late in training
     ema_decay: float = 0.999  # the evaluated and saved weights are an EMA: steadier than the last step
@@ -52,6 +54,7 @@ class TrainConfig:
     threads: int = 0  # CPU threads for torch; 0 keeps torch's default (all cores)
     data_dir: str = default_data_dir()  # MNIST root; downloaded there when missing
     out: str = "runs/latest"  # where the model folder and checkpoint go
+    subset: int = 0  # use only the first N training and test images (0: all); for smoke tests
     dry_run: bool = False  # 512 images, 1 epoch: checks the whole pipeline in seconds
     resume: bool = False  # continue from out/checkpoint.safetensors
     push_to_hub: str = ""  # Hub repo id (user/name) to publish to; checked before training starts
@@ -64,10 +67,11 @@ HELP = {
     "arch": f"named model configuration, one of {sorted(CONFIGS)}",
     "epochs": "passes over the 60,000 training images",
     "batch_size": "images per optimisation step",
-    "lr": "peak learning rate of the one-cycle schedule (AdamW)",
+    "lr": "learning rate (AdamW): the peak of the one-cycle schedule, or the constant one",
+    "schedule": "onecycle or constant",
     "weight_decay": "AdamW weight decay",
     "label_smoothing": "cross-entropy label smoothing (0: none)",
-    "ema_decay": "decay of the exponential moving average of the weights that gets evaluated and saved",
+    "ema_decay": "decay of the exponential moving average of the weights that gets evaluated and saved (0: none)",
     "bf16": "train under bfloat16 autocast (evaluation stays float32); --no-bf16 for float32",
     "augment": "random rotation, scale, shear, shift, elastic warp and pen width (--no-augment to disable)",
     "seed": "random seed for initialisation, shuffling, augmentation and dropout",
@@ -75,7 +79,8 @@ HELP = {
     "threads": "torch CPU threads (0: torch's default)",
     "data_dir": "MNIST root (holds MNIST/raw); defaults to $MNIST_ROOT or ../shared/data",
     "out": "output folder: model.safetensors, config.json, metrics.json, README.md, confusion matrix",
-    "dry_run": "tiny run (512 images, 1 epoch) to smoke-test everything in seconds",
+    "subset": "train and test on the first N images only (0: all 60,000 / 10,000)",
+    "dry_run": "tiny run (--subset 512, 1 epoch unless --epochs is given) to smoke-test everything in seconds",
     "resume": "continue the run in --out from its last finished epoch",
     "push_to_hub": "publish the result to this Hub repo (USER/REPO) in one commit; token from HF_TOKEN or `hf auth login`",
     "private": "create the Hub repo as private",
@@ -96,6 +101,12 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     cfg = TrainConfig(**vars(parser.parse_args(argv)))
     if cfg.arch not in CONFIGS:
         parser.error(f"--arch must be one of {sorted(CONFIGS)}")
+    if cfg.schedule not in ("onecycle", "constant"):
+        parser.error("--schedule must be onecycle or constant")
+    if cfg.dry_run:
+        cfg.subset = cfg.subset or 512
+        if "--epochs" not in (argv if argv is not None else sys.argv[1:]):
+            cfg.epochs = 1
     if (cfg.private or cfg.revision or cfg.push_only) and not cfg.push_to_hub:
         parser.error("--private, --revision and --push-only go with --push-to-hub USER/REPO")
     return cfg
@@ -119,6 +130,24 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device is available")
     return torch.device(name)
+
+
+def train_step(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    bf16: bool,
+    label_smoothing: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimisation step on a batch; returns the loss and the logits."""
+    with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=bf16):
+        logits = model(normalize_batch_layout(images))
+        loss = F.cross_entropy(logits, labels, label_smoothing=label_smoothing)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss, logits
 
 
 def ema_with_warmup(decay: float):
@@ -155,9 +184,8 @@ def main(cfg: TrainConfig) -> dict | None:
 
     train_x, train_y = load_mnist(cfg.data_dir, train=True)
     test_x, test_y = load_mnist(cfg.data_dir, train=False)
-    if cfg.dry_run:
-        train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:512], test_y[:512]
-        cfg.epochs = 1
+    if cfg.subset:
+        train_x, train_y, test_x, test_y = (t[: cfg.subset] for t in (train_x, train_y, test_x, test_y))
     train_x, train_y = train_x.to(device), train_y.to(device)
     test_x = normalize_batch_layout(test_x.to(device))
 
@@ -165,7 +193,10 @@ def main(cfg: TrainConfig) -> dict | None:
     ema = AveragedModel(model, avg_fn=ema_with_warmup(cfg.ema_decay), use_buffers=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = -(-len(train_x) // cfg.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch)
+    if cfg.schedule == "onecycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch)
+    else:
+        scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
     aug = Augmentation()
 
     start_epoch, history, elapsed = 0, [], 0.0
@@ -192,12 +223,7 @@ def main(cfg: TrainConfig) -> dict | None:
             images, labels = train_x[index], train_y[index]
             if cfg.augment:
                 images = augment(images, aug, generator)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-                logits = model(normalize_batch_layout(images))
-                loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            loss, logits = train_step(model, optimizer, images, labels, cfg.bf16, cfg.label_smoothing)
             scheduler.step()
             ema.update_parameters(model)
             loss_sum += loss.detach() * len(index)
@@ -225,13 +251,14 @@ def main(cfg: TrainConfig) -> dict | None:
         train_seconds=round(elapsed, 1),
         epochs=cfg.epochs,
         history=history,
-        train_config={k: v for k, v in asdict(cfg).items() if k not in ("resume", "out", "data_dir")},
+        train_config={k: v for k, v in run_settings(cfg).items() if k not in ("out", "data_dir")},
         model_config=dict(final._hub_mixin_config),
         torch_version=torch.__version__,
     )
     save_pretrained(final, out)
     atomic_write_text(out / METRICS_NAME, json.dumps(metrics, indent=2) + "\n")
-    render_confusion_matrix(metrics["confusion_matrix"], out / CONFUSION_NAME, f"MNIST test accuracy {metrics['test_accuracy']:.2%}")
+    title = f"MNIST test accuracy {metrics['test_accuracy']:.2%}"
+    atomic_write(out / CONFUSION_NAME, lambda tmp: render_confusion_matrix(metrics["confusion_matrix"], tmp, title))
     write_model_card(out, metrics, repo_id=cfg.push_to_hub or None)
 
     print(f"\ntest accuracy {metrics['test_accuracy']:.4%} ({metrics['test_errors']} errors of {metrics['test_samples']})")

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.redraw import random_stroke, redraw  # noqa: E402
+from cnn.preprocess import prepare  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE  # noqa: E402
 
 
@@ -44,12 +45,12 @@ def non_digits(rng: np.random.Generator, count: int) -> list[Image.Image]:
     return images
 
 
-def top1(model: cnn.DigitCNN, images: list[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
-    pixels = [cnn.to_mnist(image) for image in images]
-    kept = [p for p in pixels if p is not None]
-    probs = model.predict_proba(torch.from_numpy(np.stack(kept)))
+def top1(model: cnn.DigitCNN, images: list[Image.Image]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-1 probability, digit, and whether the ink passes the handwriting check, per inked image."""
+    prepared = [(p, strokes) for p, strokes in map(prepare, images) if p is not None]
+    probs = model.predict_proba(torch.from_numpy(np.stack([p for p, _ in prepared])))
     confidence, digit = probs.max(dim=1)
-    return confidence.numpy(), digit.numpy()
+    return confidence.numpy(), digit.numpy(), np.array([strokes for _, strokes in prepared])
 
 
 def main() -> None:
@@ -62,13 +63,20 @@ def main() -> None:
     rng = np.random.default_rng(0)
     test_x, test_y = load_mnist(default_data_dir(), train=False)
     sample = rng.choice(len(test_x), size=args.digits, replace=False)
-    confidence, digit = top1(model, [redraw(test_x[i, 0].numpy(), random_stroke(rng)) for i in sample])
+    confidence, digit, digit_ok = top1(model, [redraw(test_x[i, 0].numpy(), random_stroke(rng)) for i in sample])
     right = digit == test_y[sample].numpy()
-    other_confidence, _ = top1(model, non_digits(rng, args.others))
+    other_confidence, _, other_ok = top1(model, non_digits(rng, args.others))
+    kinds = np.arange(len(other_ok)) % 3  # letters, scribbles, noise (non_digits' order)
 
     print(f"{args.digits} redrawn MNIST test digits: {right.mean():.2%} read right ({(~right).sum()} wrong)")
-    print(f"{args.others} non-digits (letters, scribbles, noise)\n")
-    print("| threshold | right answers flagged | wrong answers flagged | non-digits flagged |")
+    print(f"{args.others} non-digits (letters, scribbles, noise)")
+    print(
+        f"handwriting check (app: 'not a digit'): stops {(~digit_ok).mean():.2%} of the digits, "
+        f"{(~other_ok[kinds == 0]).mean():.0%} of letters, {(~other_ok[kinds == 1]).mean():.0%} of scribbles, "
+        f"{(~other_ok[kinds == 2]).mean():.0%} of noise\n"
+    )
+    other_confidence = np.where(other_ok, other_confidence, 0.0)  # stopped ones never show a digit
+    print("| threshold | right answers flagged | wrong answers flagged | non-digits flagged or stopped |")
     print("|---|---|---|---|")
     for threshold in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
         mark = " (app)" if abs(threshold - LOW_CONFIDENCE) < 1e-9 else ""

@@ -65,4 +65,4 @@ def render_confusion_matrix(matrix: list[list[int]], path: str | os.PathLike, ti
     draw.text((margin + n * cell / 2, margin - 34), "predicted", fill="black", font=font, anchor="mm")
     draw.text((8, margin - 34), "true", fill="black", font=font)
     draw.text((margin, size + 4), title, fill="black", font=font)
-    image.save(path)
+    image.save(path, format="PNG")

@@ -5,8 +5,10 @@ Gradio-free, so the app's logic can be tested and benchmarked without a server.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,16 +16,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .hub import ModelLoadError, load_model
 from .model import DigitCNN
-from .preprocess import to_mnist
+from .preprocess import prepare
 
 log = logging.getLogger(__name__)
 
 # Below this top-1 probability the app says it is not sure. Measured with
 # benchmarks/bench_confidence.py: see README, "Confidence".
-LOW_CONFIDENCE = 0.6
+LOW_CONFIDENCE = 0.9
 TOP_K = 3
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
@@ -41,7 +45,7 @@ class Reading:
 
     top: dict[str, float]  # the TOP_K most likely digits -> probability, most likely first
     pixels: np.ndarray  # the (28, 28) image the model saw
-
+    handwriting: bool = True  # False: noise or a filled shape, whatever the model says
     @property
     def digit(self) -> str:
         return next(iter(self.top))
@@ -58,19 +62,44 @@ class ServedModel:
     card_url: str | None  # the model card, when the weights come from the Hub
 
 
-def load_served_model(repo: str | None = None, revision: str | None = None) -> ServedModel:
-    """MODEL_REPO@MODEL_REVISION from the Hub, or the shipped weights (with a warning) when that fails."""
+def load_served_model(repo: str | None = None, revision: str | None = None, timeout: float | None = None) -> ServedModel:
+    """MODEL_REPO@MODEL_REVISION from the Hub, or the shipped weights (with a warning) when that fails.
+
+    The Hub gets `timeout` seconds (MODEL_LOAD_TIMEOUT, default 60): a Hub that hangs must not
+    keep the Space from starting.
+    """
     repo = repo if repo is not None else os.environ.get("MODEL_REPO") or None
     revision = revision if revision is not None else os.environ.get("MODEL_REVISION") or None
+    timeout = timeout if timeout is not None else float(os.environ.get("MODEL_LOAD_TIMEOUT", "60"))
     if repo:
         try:
-            model = load_model(repo, revision=revision)
+            model = _within(timeout, lambda: load_model(repo, revision=revision))
             endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
             card = f"{endpoint}/{repo}" + (f"/tree/{revision}" if revision else "")
             return ServedModel(model, f"{repo}@{revision or 'main'}", card)
-        except ModelLoadError as err:
+        except (ModelLoadError, TimeoutError) as err:
             log.warning("MODEL_REPO=%s could not be loaded (%s); serving the weights shipped with the app", repo, err)
     return ServedModel(load_model(), "weights shipped with the app", None)
+
+
+def _within(seconds: float, work):
+    """work() run in a daemon thread; TimeoutError if it takes longer (the thread is abandoned)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # handed to the caller below
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True, name="load-model")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from the Hub within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def open_image(path: str | os.PathLike) -> Image.Image:
@@ -85,10 +114,10 @@ def open_image(path: str | os.PathLike) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        if isinstance(err, UnidentifiedImageError):
-            raise BadImage("This file is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF).") from None
-        raise BadImage("The image is too large to read.") from None
+    except UnidentifiedImageError:
+        raise BadImage("This file is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF).") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # PIL's own, larger limit
+        raise BadImage(f"The image is too large: the limit is {MAX_PIXELS // 1_000_000} megapixels.") from None
     except OSError as err:
         raise BadImage(f"The image cannot be read: {err}") from None
     width, height = image.size
@@ -101,22 +130,36 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     return image
 
 
+def fold_batchnorm(model: DigitCNN) -> DigitCNN:
+    """An eval-mode copy with each BatchNorm folded into the conv before it: same outputs (to
+    ~1e-5), ~12% faster here. For serving only: the copy cannot be trained or saved as a DigitCNN."""
+    folded = copy.deepcopy(model).eval()
+    layers = list(folded.features)
+    for index, layer in enumerate(layers):
+        if isinstance(layer, nn.BatchNorm2d):
+            layers[index - 1] = fuse_conv_bn_eval(layers[index - 1], layer)
+            layers[index] = nn.Identity()
+    folded.features = nn.Sequential(*(layer for layer in layers if not isinstance(layer, nn.Identity)))
+    return folded
+
+
 class Recognizer:
     """Reads digits in batches: preprocessing each image, one forward pass for all."""
 
     def __init__(self, model: DigitCNN) -> None:
-        self.model = model.eval()
+        # channels_last: oneDNN's faster convolutions, 1.3x (single image) to 1.8x (batches) here.
+        self.model = fold_batchnorm(model).to(memory_format=torch.channels_last)
 
     def read(self, images: list[Image.Image | np.ndarray | None]) -> list[Reading | None]:
         """A Reading per image, None for blank ones (no ink: never a guess)."""
-        pixels = [None if image is None else to_mnist(image) for image in images]
-        inked = [p for p in pixels if p is not None]
+        prepared = [(None, False) if image is None else prepare(image) for image in images]
+        inked = [(p, strokes) for p, strokes in prepared if p is not None]
         if not inked:
             return [None] * len(images)
-        probabilities = self.model.predict_proba(torch.from_numpy(np.stack(inked)))
+        probabilities = self.model.predict_proba(torch.from_numpy(np.stack([p for p, _ in inked])))
         values, classes = probabilities.topk(TOP_K, dim=1)
         readings = iter(
-            Reading({str(c): float(v) for c, v in zip(cls.tolist(), val.tolist())}, p)
-            for cls, val, p in zip(classes, values, inked)
+            Reading({str(c): float(v) for c, v in zip(cls.tolist(), val.tolist())}, p, strokes)
+            for cls, val, (p, strokes) in zip(classes, values, inked)
         )
-        return [None if p is None else next(readings) for p in pixels]
+        return [None if p is None else next(readings) for p, _ in prepared]

@@ -7,6 +7,7 @@ the local Hub's socket is bound and the environment set here, before anything im
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,11 +38,38 @@ os.environ.update(
     HF_HUB_DISABLE_TELEMETRY="1",
     HF_HUB_ETAG_TIMEOUT="2",
     HF_HUB_DOWNLOAD_TIMEOUT="5",
+    GRADIO_ANALYTICS_ENABLED="False",  # no calls home from the tests
 )
 for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "MODEL_REPO", "MODEL_REVISION"):
     os.environ.pop(name, None)
 
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def app_url() -> str:
+    """app.py's demo, launched once for the session as `python app.py` would (closed at the end)."""
+    import app
+
+    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.LAUNCH_OPTIONS)
+    try:
+        yield app.demo.local_url
+    finally:
+        app.demo.close()
+
+
+@pytest.fixture
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def start_app(env_extra: dict) -> subprocess.CompletedProcess:
+    """Import app.py in a fresh process with extra environment; prints which weights it serves."""
+    script = "import app; print('SERVING', app.SERVED.description)"
+    env = {**os.environ, **env_extra}
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture(scope="session")

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 
 import cnn
 from cnn.redraw import random_stroke, redraw
-from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def client():
-    import app
-
-    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, **app.LAUNCH_OPTIONS)
-    try:
-        yield Client(app.demo.local_url, verbose=False)
-    finally:
-        app.demo.close()
+from conftest import ROOT, start_app
 
 
 def top1(value: dict) -> str:
@@ -35,12 +20,14 @@ def test_redrawn_mnist_digits_are_read(client, mnist_test, tmp_path):
     images, labels = mnist_test
     rng = np.random.default_rng(7)
     sample = rng.choice(len(images), size=240, replace=False)
-    jobs = []
+    paths = []
     for n, index in enumerate(sample):
-        path = tmp_path / f"digit{n}.png"
-        redraw(images[index], random_stroke(rng)).save(path)
-        jobs.append(client.submit(handle_file(str(path)), api_name="/predict"))  # concurrent: batched
-    answers = [job.result(timeout=120) for job in jobs]
+        paths.append(tmp_path / f"digit{n}.png")
+        redraw(images[index], random_stroke(rng)).save(paths[-1])
+    answers = []
+    for start in range(0, len(paths), 32):  # 32 requests in flight at a time: served in batches
+        jobs = [client.submit(handle_file(str(p)), api_name="/predict") for p in paths[start : start + 32]]
+        answers += [job.result(timeout=120) for job in jobs]
     for answer in answers:
         confidences = answer["confidences"]
         assert len(confidences) == 3
@@ -73,12 +60,6 @@ def test_not_an_image_is_a_clear_error_and_the_server_goes_on(client, tmp_path):
 def test_the_api_lists_predict_and_hides_helpers(client):
     info = client.view_api(return_format="dict", print_info=False)
     assert list(info["named_endpoints"]) == ["/predict"]
-
-
-def start_app(env_extra: dict) -> subprocess.CompletedProcess:
-    env = {**os.environ, **env_extra}
-    script = "import app; print('SERVING', app.SERVED.description)"
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
 
 
 def test_unreachable_hub_falls_back_to_the_shipped_weights(tmp_path):

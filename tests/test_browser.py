@@ -22,17 +22,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    import app
-
-    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.LAUNCH_OPTIONS)
-    try:
-        yield app.demo.local_url
-    finally:
-        app.demo.close()
-
-
-@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -51,11 +40,11 @@ def draw_digit(page, digit: int) -> None:
     side = 0.5 * min(box["width"], box["height"])
     left, top = box["x"] + box["width"] / 2 - side / 2, box["y"] + box["height"] / 2 - side / 2
     for stroke in DIGIT_STROKES[digit]:
-        points = [(left + x * side * 0.8 + side * 0.1, top + y * side) for x, y in smooth(stroke)]
+        points = [(left + x * side * 0.8 + side * 0.1, top + y * side) for x, y in smooth(stroke, per_segment=4)]
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
-            page.mouse.move(*point, steps=2)
+            page.mouse.move(*point)
         page.mouse.up()
 
 

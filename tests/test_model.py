@@ -78,3 +78,14 @@ def test_load_model_of_a_local_folder(tmp_path):
     save_pretrained(DigitCNN(channels=(8,), hidden=()), tmp_path)
     model = load_model(tmp_path)
     assert model(torch.rand(1, 1, 28, 28)).shape == (1, 10)
+
+
+def test_served_model_folds_batchnorm_without_changing_answers():
+    from cnn.serve import Recognizer
+
+    model = cnn.load_model()
+    served = Recognizer(model).model
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in served.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is untouched
+    x = torch.rand(16, 1, 28, 28)
+    assert torch.allclose(served.predict_proba(x), model.predict_proba(x), atol=1e-5)

@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from cnn import to_mnist
+from cnn.preprocess import euler_number, looks_like_handwriting, prepare
+from cnn.redraw import random_stroke
 from cnn.redraw import Stroke, redraw
 
 SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.45, 0.95)]
@@ -157,3 +159,42 @@ def test_any_canvas_gives_none_or_a_valid_mnist_image(image):
         assert np.isfinite(result).all()
         assert result.min() >= 0 and result.max() <= 1
         assert result.max() > 0
+
+
+def test_euler_number_counts_pieces_minus_holes():
+    ring = np.zeros((10, 10), bool)
+    ring[2:8, 2:8] = True
+    ring[4:6, 4:6] = False
+    assert euler_number(ring) == 0  # one piece, one hole
+    dots = np.zeros((10, 10), bool)
+    dots[1, 1] = dots[5, 5] = dots[8, 2] = True
+    assert euler_number(dots) == 3
+    assert euler_number(np.eye(6, dtype=bool)) == 1  # a diagonal line is one piece (8-connected)
+
+
+def test_handwriting_check_passes_digits_and_stops_noise(mnist_test):
+    images, _ = mnist_test
+    passed = np.mean([looks_like_handwriting(image) for image in images])
+    assert passed >= 0.999, passed
+    rng = np.random.default_rng(3)
+    noise = [to_mnist(rng.integers(0, 256, (int(rng.integers(30, 300)),) * 2, dtype=np.uint8)) for _ in range(40)]
+    stopped = np.mean([not looks_like_handwriting(n) for n in noise if n is not None])
+    assert stopped >= 0.9, stopped
+    filled_square = np.zeros((28, 28), np.float32)
+    filled_square[4:24, 4:24] = 1
+    assert not looks_like_handwriting(filled_square)
+
+
+def test_prepare_flags_noise_of_any_size_but_not_drawings(mnist_test):
+    images, _ = mnist_test
+    rng = np.random.default_rng(4)
+    drawings = [prepare(redraw(images[i], random_stroke(rng)))[1] for i in range(300)]
+    assert np.mean(drawings) >= 0.995
+    stopped = []
+    for n in range(120):
+        size = int(rng.integers(8, 500))
+        shape = (size, size) if n % 3 == 0 else (size, size, 3 + n % 2)
+        pixels, strokes = prepare(rng.integers(0, 256, shape, dtype=np.uint8))
+        if pixels is not None:
+            stopped.append(not strokes)
+    assert np.mean(stopped) >= 0.97, np.mean(stopped)
