@@ -163,8 +163,11 @@ with gr.Blocks(title="Digit recognizer") as demo:
         with gr.Column(scale=2, min_width=260):
             label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
             status = gr.Markdown(ASK_TO_DRAW, elem_id="status")
+            # A caption, not the image's label: Gradio floats the label over the image's top.
+            gr.Markdown("What the model sees (28×28):", elem_id="preview-caption")
             seen = gr.Image(
                 label="What the model sees (28×28)",
+                show_label=False,
                 elem_id="preview",
                 interactive=False,
                 height=168,

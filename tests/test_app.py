@@ -57,6 +57,17 @@ def test_not_an_image_is_a_clear_error_and_the_server_goes_on(client, tmp_path):
     assert client.predict(handle_file(str(good)), api_name="/predict")["label"] == "7"
 
 
+def test_readme_client_with_a_shared_ssl_context_reads_the_examples(app_url):
+    """The README's tip for scripted use: one SSL context reused by every call."""
+    import ssl
+
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False, ssl_verify=ssl.create_default_context())
+    for name, digit in (("seven_pencil.png", "7"), ("four_chalkboard.png", "4"), ("nine_marker.png", "9")):
+        assert client.predict(handle_file(str(ROOT / "examples" / name)), api_name="/predict")["label"] == digit
+
+
 def test_the_api_lists_predict_and_hides_helpers(client):
     info = client.view_api(return_format="dict", print_info=False)
     assert list(info["named_endpoints"]) == ["/predict"]
