@@ -58,7 +58,7 @@ def start(script: Path) -> tuple[subprocess.Popen, str]:
 
 
 # How the clients are built: gradio_client as it comes, or sharing one SSL context.
-CLIENT_KINDS = {"default": {}, "shared SSL context": {"ssl_verify": ssl.create_default_context()}}
+CLIENT_KINDS = {"as they come": {}, "shared SSL context": {"ssl_verify": ssl.create_default_context()}}
 
 
 def cpu_seconds(pid: int) -> float:
