@@ -113,10 +113,10 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
 def prepare(image: Image.Image | np.ndarray) -> tuple[np.ndarray | None, bool]:
     """to_mnist's result, and whether its ink looks like pen strokes (False for noise, blobs, no ink)."""
     ink = ink_map(image)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
+    box = _ink_box(ink)
+    if box is None:
         return None, False
-    crop = np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], dtype=np.float32)
+    crop = np.ascontiguousarray(ink[box], dtype=np.float32)
     digit = _fit(crop, BOX)
     peak = float(digit.max(initial=0))
     if peak <= 0:
@@ -132,6 +132,14 @@ def prepare(image: Image.Image | np.ndarray) -> tuple[np.ndarray | None, bool]:
     out = np.zeros((SIDE, SIDE), dtype=np.float32)
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     return out, looks_like_handwriting(out) and _strokes_at_fine_scale(crop)
+
+
+def _ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
+    """The smallest rows x columns window holding every nonzero pixel; None when there is none."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _fit(crop: np.ndarray, box: int) -> np.ndarray:
@@ -158,11 +166,11 @@ def looks_like_handwriting(pixels: np.ndarray) -> bool:
     be MNIST-like, and the ink must not fill a large box almost entirely.
     """
     ink = pixels > INK_LEVEL
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
+    box = _ink_box(ink)
+    if box is None:
         return False
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    if box.mean() > 0.85 and min(box.shape) >= 12:
+    inked = ink[box]
+    if inked.mean() > 0.85 and min(inked.shape) >= 12:
         return False
     return EULER_RANGE[0] <= euler_number(ink) <= EULER_RANGE[1]
 

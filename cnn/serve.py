@@ -46,6 +46,7 @@ class Reading:
     top: dict[str, float]  # the TOP_K most likely digits -> probability, most likely first
     pixels: np.ndarray  # the (28, 28) image the model saw
     handwriting: bool = True  # False: noise or a filled shape, whatever the model says
+
     @property
     def digit(self) -> str:
         return next(iter(self.top))
