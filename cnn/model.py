@@ -43,8 +43,14 @@ class DigitCNN(
         hidden: Sequence[int] = (512, 256),
         dropout: float = 0.5,
         num_classes: int = 10,
+        temperature: float = 1.0,
     ) -> None:
         super().__init__()
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        # Calibration (fitted on the validation split by train.py): probabilities are
+        # softmax(logits / temperature), so that a reading shown at 90% is right about 90% of the time.
+        self.temperature = float(temperature)
         if not channels or convs_per_block < 1:
             raise ValueError("DigitCNN needs at least one conv block with at least one conv")
         if len(channels) > 4:
@@ -81,10 +87,10 @@ class DigitCNN(
 
     @torch.inference_mode()
     def predict_proba(self, pixels: torch.Tensor) -> torch.Tensor:
-        """Class probabilities for a batch of (N, 1, 28, 28) or (N, 28, 28) pixels."""
+        """Calibrated class probabilities for a batch of (N, 1, 28, 28) or (N, 28, 28) pixels."""
         if pixels.dim() == 3:
             pixels = pixels.unsqueeze(1)
-        return self(pixels).softmax(dim=1)
+        return (self(pixels) / self.temperature).softmax(dim=1)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,0 +1,173 @@
+"""How well the served model reads drawings it was never trained on: pens, styles, non-digits.
+
+    python benchmarks/bench_drawings.py                    # the shipped weights
+    python benchmarks/bench_drawings.py --weights runs/x   # another model folder
+    python benchmarks/bench_drawings.py --quick            # a quarter of the images
+
+Reads every drawing the way the app does (`cnn.serve.Recognizer.read`: to_mnist, the refusal
+check, the model, top-3) and prints Markdown tables; asserts nothing. The drawings come from
+`benchmarks/drawings.py`, which says why none of them derives from anything used in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cnn  # noqa: E402
+from cnn.data import default_data_dir, load_mnist  # noqa: E402
+from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
+from drawings import Drawing, canvas_set, non_digit_set, pen_set, style_set  # noqa: E402
+
+PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """|accuracy - confidence| averaged over equal-width confidence bins, weighted by their size."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -> dict[str, np.ndarray]:
+    """Per drawing: top-1 digit (-1 when refused or blank), its probability, top-3 hit, refused."""
+    top1, confidence, top3, refused = [], [], [], []
+    for start in range(0, len(drawings), batch):
+        chunk = drawings[start : start + batch]
+        for drawing, reading in zip(chunk, recognizer.read([d.image for d in chunk])):
+            stopped = reading is None or not reading.handwriting
+            refused.append(stopped)
+            top1.append(-1 if reading is None else int(reading.digit))
+            confidence.append(0.0 if reading is None else reading.top[reading.digit])
+            top3.append(reading is not None and str(drawing.label) in reading.top)
+    return dict(top1=np.array(top1), confidence=np.array(confidence), top3=np.array(top3), refused=np.array(refused))
+
+
+def digit_report(name: str, drawings: list[Drawing], result: dict[str, np.ndarray]) -> dict[str, float]:
+    labels = np.array([d.label for d in drawings])
+    right = result["top1"] == labels
+    answered = ~result["refused"]
+    wrong_shown = answered & ~right
+    sure = result["confidence"] >= LOW_CONFIDENCE
+    # Calibration of what the model says, refusal or not: the probabilities are its own.
+    inked = result["top1"] >= 0
+    return dict(
+        set=name,
+        n=len(drawings),
+        top1=right.mean(),
+        top3=result["top3"].mean(),
+        refused=result["refused"].mean(),
+        ece=expected_calibration_error(result["confidence"][inked], right[inked]),
+        wrong_sure=(wrong_shown & sure).sum() / max(1, wrong_shown.sum()),
+        wrong=int(wrong_shown.sum()),
+    )
+
+
+def print_digit_sets(rows: list[dict]) -> None:
+    print(f"| set | drawings | top-1 | top-3 | refused ('not a digit' or blank) | ECE | wrong answers shown as sure (>= {LOW_CONFIDENCE:.2f}) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['set']} | {r['n']:,} | {r['top1']:.2%} | {r['top3']:.2%} | {r['refused']:.2%} | {r['ece']:.2%} "
+            f"| {r['wrong_sure']:.0%} (of {r['wrong']}) |"
+        )
+
+
+def print_breakdowns(sets: dict[str, tuple[list[Drawing], dict]]) -> None:
+    print("\nErrors per digit (wrong top-1, refusals included):\n")
+    print("| set | " + " | ".join(str(d) for d in range(10)) + " |")
+    print("|---|" + "---|" * 10)
+    for name, (drawings, result) in sets.items():
+        labels = np.array([d.label for d in drawings])
+        wrong = result["top1"] != labels
+        cells = [f"{wrong[labels == d].sum()}/{(labels == d).sum()}" if (labels == d).any() else "" for d in range(10)]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+    print("\nTop-1 by pen width (pen / digit height):\n")
+    print("| set | " + " | ".join(f"{lo:.0%}-{hi:.0%}" for lo, hi in PEN_BUCKETS) + " |")
+    print("|---|" + "---|" * len(PEN_BUCKETS))
+    for name, (drawings, result) in sets.items():
+        ratio = np.array([d.pen_ratio for d in drawings])
+        right = result["top1"] == np.array([d.label for d in drawings])
+        cells = []
+        for lo, hi in PEN_BUCKETS:
+            inside = (ratio > lo if lo else ratio > 0) & (ratio <= hi)
+            cells.append(f"{right[inside].mean():.2%} ({inside.sum()})" if inside.any() else "")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def print_styles(drawings: list[Drawing], result: dict) -> None:
+    print("\nStyles (b), each:\n")
+    print("| style | top-1 | refused | read as |")
+    print("|---|---|---|---|")
+    by_kind = defaultdict(list)
+    for index, drawing in enumerate(drawings):
+        by_kind[drawing.kind].append(index)
+    for kind, indices in by_kind.items():
+        label = drawings[indices[0]].label
+        top1 = result["top1"][indices]
+        misreads = defaultdict(int)
+        for t in top1[top1 != label]:
+            misreads["refused" if t < 0 else str(t)] += 1
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(misreads.items(), key=lambda kv: -kv[1])) or "-"
+        print(f"| {kind} | {(top1 == label).mean():.1%} | {result['refused'][indices].mean():.1%} | {shown} |")
+
+
+def print_non_digits(drawings: list[Drawing], result: dict) -> None:
+    print(f"\nNon-digits (d): refused, or answered with a digit at >= {LOW_CONFIDENCE:.2f} ('sure') or at >= 0.5:\n")
+    print("| kind | drawings | refused ('not a digit') | a sure digit | a digit at >= 0.5 |")
+    print("|---|---|---|---|---|")
+    kinds = np.array([d.kind.split()[0] for d in drawings])
+    for kind in ("letter", "scribble", "shape", "filled", "noise", "all"):
+        inside = kinds == kind if kind != "all" else np.ones(len(kinds), bool)
+        shown = ~result["refused"][inside]
+        conf = result["confidence"][inside]
+        print(
+            f"| {kind} | {inside.sum()} | {result['refused'][inside].mean():.1%} | {(shown & (conf >= LOW_CONFIDENCE)).mean():.1%} "
+            f"| {(shown & (conf >= 0.5)).mean():.1%} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
+    parser.add_argument("--quick", action="store_true", help="a quarter of the images")
+    args = parser.parse_args()
+    share = 4 if args.quick else 1
+
+    model = cnn.load_model(args.weights)
+    recognizer = Recognizer(model)
+    images, labels = load_mnist(default_data_dir(), train=False)  # MNIST *test* digits only
+    images, labels = images.squeeze(1).numpy(), labels.numpy()
+
+    started = time.perf_counter()
+    sets = {
+        "(a) pen-retraced MNIST test": pen_set(images, labels, 4000 // share),
+        "(b) styles": style_set(400 // share),
+        "(c) canvas redraw (earlier benchmark)": canvas_set(images, labels, 2000 // share),
+    }
+    others = non_digit_set(2000 // share)
+    print(f"weights: {args.weights or 'shipped'}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
+
+    results = {name: (drawings, read_all(recognizer, drawings)) for name, drawings in sets.items()}
+    rows = [digit_report(name, drawings, result) for name, (drawings, result) in results.items()]
+    print_digit_sets(rows)
+    print_breakdowns(results)
+    print_styles(*results["(b) styles"])
+    print_non_digits(others, read_all(recognizer, others))
+
+
+if __name__ == "__main__":
+    main()

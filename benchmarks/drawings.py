@@ -1,0 +1,260 @@
+"""Benchmark drawings: canvases as the sketchpad or an upload sends them, made only for measuring.
+
+Kept apart from training on purpose. Nothing here is imported by `train.py` or `cnn/augment.py`,
+and nothing here reads MNIST's training digits:
+- `pen_set` (a) retraces MNIST *test* digits along their centre line with a uniform round pen;
+- `style_set` (b) draws digit styles MNIST under-represents from stroke templates written for
+  this file (training's style augmentation adds its strokes to MNIST digits by other code);
+- `canvas_set` (c) is the project's earlier canvas redraw (`cnn/redraw.py`), on MNIST test digits;
+- `non_digit_set` (d) draws capital letters, scribbles and shapes.
+
+Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
+20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change.
+Same seed, same images.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cnn.redraw import centre_line, random_stroke, redraw  # noqa: E402
+from examples.strokes import smooth  # noqa: E402
+
+Polyline = np.ndarray  # (K, 2) points (x, y), y down
+
+
+@dataclass(frozen=True)
+class Drawing:
+    image: Image.Image
+    label: int  # the digit; -1 for a non-digit
+    kind: str  # the style or non-digit kind; "mnist" for sets (a) and (c)
+    pen_ratio: float  # pen width / digit height (0 when the pen is not uniform)
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 16) -> list[tuple[float, float]]:
+    """Points on an ellipse, angles in degrees, 0 = right, 90 = down."""
+    return [
+        (cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
+        for a in np.linspace(start, end, n)
+    ]
+
+
+# Digit styles MNIST under-represents, in a unit box (x right, y down). Each a list of strokes.
+STYLES: dict[str, tuple[int, list[list[tuple[float, float]]]]] = {
+    "european 1 (flag)": (1, [[(0.2, 0.42), (0.6, 0.0), (0.6, 1.0)]]),
+    "european 1 (flag, foot)": (1, [[(0.22, 0.4), (0.6, 0.0), (0.6, 1.0)], [(0.3, 1.0), (0.9, 1.0)]]),
+    "1 with base serif": (1, [[(0.35, 0.15), (0.52, 0.0), (0.52, 1.0)], [(0.22, 1.0), (0.82, 1.0)]]),
+    "7 with crossbar": (7, [[(0.1, 0.05), (0.9, 0.05), (0.42, 1.0)], [(0.38, 0.52), (0.88, 0.5)]]),
+    "slashed 0": (0, [_arc(0.5, 0.5, 0.34, 0.48, -90, 270, 20), [(0.12, 0.98), (0.88, 0.02)]]),
+    "open-top 4": (4, [[(0.18, 0.0), (0.1, 0.62), (0.92, 0.62)], [(0.7, 0.05), (0.7, 1.0)]]),
+    "straight-stem 9": (9, [_arc(0.5, 0.27, 0.32, 0.26, 0, 360, 18), [(0.82, 0.27), (0.82, 1.0)]]),
+    "2 with looped base": (
+        2,
+        [[(0.15, 0.25), (0.3, 0.04), (0.68, 0.04), (0.82, 0.28), (0.6, 0.6), (0.3, 0.88),
+          (0.22, 0.98), (0.36, 0.98), (0.32, 0.84), (0.55, 0.92), (0.9, 0.95)]],
+    ),
+}
+
+LETTERS: dict[str, list[list[tuple[float, float]]]] = {
+    "A": [[(0.05, 1), (0.5, 0), (0.95, 1)], [(0.25, 0.6), (0.75, 0.6)]],
+    "C": [_arc(0.55, 0.5, 0.45, 0.5, 310, 50, 18)],
+    "E": [[(0.85, 0), (0.15, 0), (0.15, 1), (0.85, 1)], [(0.15, 0.5), (0.7, 0.5)]],
+    "F": [[(0.85, 0), (0.15, 0), (0.15, 1)], [(0.15, 0.48), (0.7, 0.48)]],
+    "H": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.85, 1)], [(0.15, 0.5), (0.85, 0.5)]],
+    "K": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.15, 0.55)], [(0.38, 0.4), (0.9, 1)]],
+    "M": [[(0.05, 1), (0.12, 0), (0.5, 0.65), (0.88, 0), (0.95, 1)]],
+    "N": [[(0.15, 1), (0.15, 0), (0.85, 1), (0.85, 0)]],
+    "P": [[(0.15, 1), (0.15, 0), (0.6, 0), *_arc(0.6, 0.25, 0.28, 0.25, -90, 90, 10), (0.15, 0.5)]],
+    "R": [[(0.15, 1), (0.15, 0), (0.6, 0), *_arc(0.6, 0.25, 0.28, 0.25, -90, 90, 10), (0.15, 0.5)], [(0.45, 0.5), (0.9, 1)]],
+    "T": [[(0.05, 0), (0.95, 0)], [(0.5, 0), (0.5, 1)]],
+    "U": [[(0.15, 0), (0.15, 0.65), *_arc(0.5, 0.65, 0.35, 0.35, 180, 0, 12)[1:], (0.85, 0)]],
+    "V": [[(0.05, 0), (0.5, 1), (0.95, 0)]],
+    "W": [[(0.0, 0), (0.25, 1), (0.5, 0.3), (0.75, 1), (1.0, 0)]],
+    "X": [[(0.1, 0), (0.9, 1)], [(0.9, 0), (0.1, 1)]],
+    "Y": [[(0.1, 0), (0.5, 0.5), (0.9, 0)], [(0.5, 0.5), (0.5, 1)]],
+}
+
+
+def _spiral() -> list[tuple[float, float]]:
+    return [(0.5 + t / 40 * math.cos(t / 3), 0.5 + t / 40 * math.sin(t / 3)) for t in range(0, 20)]
+
+
+def _star() -> list[tuple[float, float]]:
+    return [(0.5 + 0.5 * math.sin(k * 4 * math.pi / 5), 0.5 - 0.5 * math.cos(k * 4 * math.pi / 5)) for k in range(6)]
+
+
+SHAPES: dict[str, list[list[tuple[float, float]]]] = {
+    "triangle": [[(0.5, 0), (1, 1), (0, 1), (0.5, 0)]],
+    "square": [[(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]],
+    "star": [_star()],
+    "spiral": [_spiral()],
+    "hash": [[(0.35, 0), (0.3, 1)], [(0.7, 0), (0.65, 1)], [(0, 0.35), (1, 0.35)], [(0, 0.7), (1, 0.7)]],
+    "heart": [[(0.5, 1), (0.05, 0.45), *_arc(0.28, 0.28, 0.23, 0.25, 180, 360, 8), (0.5, 0.3),
+               *_arc(0.72, 0.28, 0.23, 0.25, 180, 360, 8), (0.95, 0.45), (0.5, 1)]],
+}
+
+
+def _canvas_geometry(rng: np.random.Generator) -> tuple[int, float]:
+    side = int(rng.integers(300, 801))
+    return side, float(side * rng.uniform(0.2, 0.8))
+
+
+def _pen(rng: np.random.Generator, height: float, widest: float = 0.18) -> float:
+    """Log-uniform from 2 px to `widest` of the digit height."""
+    return float(math.exp(rng.uniform(math.log(2.0), math.log(max(2.0, widest * height)))))
+
+
+def render(
+    strokes: list[Polyline],
+    rng: np.random.Generator,
+    side: int,
+    height: float,
+    pen: float,
+    transparent: bool | None = None,
+) -> Image.Image:
+    """Strokes (any units, y down) turned a little, slanted and stretched, scaled to `height` px,
+    drawn with a round pen of `pen` px anywhere on a `side` px canvas, anti-aliased (2x)."""
+    angle = math.radians(rng.uniform(-12, 12))
+    slant = rng.uniform(-0.25, 0.25)
+    aspect = math.exp(rng.uniform(-0.2, 0.2))
+    linear = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ np.array(
+        [[aspect, slant], [0, 1]]
+    )
+    moved = [np.asarray(s, dtype=np.float64) @ linear.T for s in strokes]
+    points = np.concatenate(moved)
+    low, high = points.min(0), points.max(0)
+    scale = height / max(high[1] - low[1], 1e-6)
+    if (high[0] - low[0]) * scale > 0.95 * side - pen:  # a wide shape: fit its width instead
+        scale = (0.95 * side - pen) / (high[0] - low[0])
+    size = (high - low) * scale
+    margin = pen / 2 + 2
+    offset = np.array([rng.uniform(margin, max(margin, side - size[0] - margin)), rng.uniform(margin, max(margin, side - size[1] - margin))])
+    ss = 2  # supersampling, as a browser canvas anti-aliases its strokes
+    mask = Image.new("L", (side * ss, side * ss), 0)
+    draw = ImageDraw.Draw(mask)
+    radius = pen * ss / 2
+    for stroke in moved:
+        xy = [tuple(p) for p in ((stroke - low) * scale + offset) * ss]
+        if len(xy) > 1:
+            draw.line(xy, fill=255, width=max(1, round(pen * ss)))
+        for x, y in xy:  # round caps and joins
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+    mask = mask.reduce(ss)
+    transparent = bool(rng.random() < 0.5) if transparent is None else transparent
+    if transparent:
+        black = Image.new("L", mask.size, 0)
+        return Image.merge("RGBA", [black, black, black, mask])
+    return Image.eval(mask, lambda v: 255 - v).convert("RGB")
+
+
+def _skeleton_segments(digit: np.ndarray, upscale: int = 4) -> list[Polyline]:
+    """The centre line of a 28x28 digit as short segments between 8-neighbour pixels (y down)."""
+    big = Image.fromarray((digit * 255).astype(np.uint8)).resize((28 * upscale, 28 * upscale), Image.Resampling.BICUBIC)
+    line = centre_line(np.asarray(big) >= 100)
+    ys, xs = np.nonzero(line)
+    on = set(zip(ys.tolist(), xs.tolist()))
+    segments = []
+    for y, x in on:
+        for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+            if (y + dy, x + dx) in on:
+                segments.append(np.array([[x, y], [x + dx, y + dy]], dtype=np.float64))
+    if not segments:  # a single dot
+        segments = [np.array([[x, y]], dtype=np.float64) for y, x in on]
+    return segments
+
+
+def _jitter(template: list[list[tuple[float, float]]], rng: np.random.Generator, amount: float = 0.04) -> list[Polyline]:
+    """A template bent by a smooth random warp (two low-frequency waves per axis), so that each
+    copy is a different hand's, with loops still round."""
+    waves = [(rng.uniform(0.5, 1.5, 2) * rng.choice([-1, 1], 2), rng.uniform(0, 2 * math.pi), rng.normal(0, amount)) for _ in range(4)]
+
+    def warp(x: float, y: float) -> tuple[float, float]:
+        shift = [a * math.sin(math.pi * (k[0] * x + k[1] * y) + phase) for k, phase, a in waves]
+        return x + shift[0] + shift[1], y + shift[2] + shift[3]
+
+    return [np.asarray(smooth([warp(x, y) for x, y in s])) for s in template]
+
+
+def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1) -> list[Drawing]:
+    """(a) MNIST test digits retraced along their centre line with a uniform round pen."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(images), size=count, replace=False):
+        side, height = _canvas_geometry(rng)
+        pen = _pen(rng, height)
+        image = render(_skeleton_segments(images[index]), rng, side, height, pen)
+        out.append(Drawing(image, int(labels[index]), "mnist", pen / height))
+    return out
+
+
+def style_set(per_style: int, seed: int = 2) -> list[Drawing]:
+    """(b) Digit styles MNIST under-represents, drawn from jittered stroke templates."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for name, (label, template) in STYLES.items():
+        for _ in range(per_style):
+            side, height = _canvas_geometry(rng)
+            pen = _pen(rng, height, widest=0.15)
+            out.append(Drawing(render(_jitter(template, rng), rng, side, height, pen), label, name, pen / height))
+    return out
+
+
+def canvas_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 3) -> list[Drawing]:
+    """(c) The project's earlier canvas redraw (cnn/redraw.py) of MNIST test digits."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(images), size=count, replace=False):
+        stroke = random_stroke(rng, canvas=int(rng.integers(300, 801)))
+        out.append(Drawing(redraw(images[index], stroke), int(labels[index]), "mnist", stroke.pen / stroke.height))
+    return out
+
+
+def _scribble(rng: np.random.Generator) -> list[Polyline]:
+    points = [(rng.uniform(0, 1), rng.uniform(0, 1)) for _ in range(int(rng.integers(6, 14)))]
+    return [np.asarray(smooth(points))]
+
+
+def _filled(rng: np.random.Generator) -> Image.Image:
+    side = int(rng.integers(300, 801))
+    size = side * rng.uniform(0.2, 0.8)
+    x, y = rng.uniform(0, side - size, 2)
+    image = Image.new("RGB", (side, side), "white")
+    shape = ImageDraw.Draw(image).ellipse if rng.random() < 0.5 else ImageDraw.Draw(image).rectangle
+    shape([x, y, x + size, y + size * rng.uniform(0.6, 1.0)], fill="black")
+    return image
+
+
+def non_digit_set(count: int, seed: int = 4) -> list[Drawing]:
+    """(d) Capital letters, scribbles, outline shapes, filled shapes and noise (a fifth each)."""
+    rng = np.random.default_rng(seed)
+    letters, shapes = list(LETTERS.items()), list(SHAPES.items())
+    out = []
+    for n in range(count):
+        kind = ("letter", "scribble", "shape", "filled", "noise")[n % 5]
+        if kind == "filled":
+            out.append(Drawing(_filled(rng), -1, kind, 0.0))
+            continue
+        if kind == "noise":
+            side = int(rng.integers(300, 801))
+            out.append(Drawing(Image.fromarray(rng.integers(0, 256, (side, side), dtype=np.uint8)), -1, kind, 0.0))
+            continue
+        if kind == "letter":
+            name, template = letters[n // 5 % len(letters)]
+            strokes = _jitter(template, rng)
+        elif kind == "shape":
+            name, template = shapes[n // 5 % len(shapes)]
+            strokes = _jitter(template, rng, 0.03)
+        else:
+            name, strokes = "scribble", _scribble(rng)
+        side, height = _canvas_geometry(rng)
+        pen = _pen(rng, height)
+        out.append(Drawing(render(strokes, rng, side, height, pen), -1, f"{kind} {name}" if kind != "scribble" else kind, pen / height))
+    return out
