@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import cnn  # noqa: E402
-from cnn.data import Augmentation, augment, default_data_dir, load_mnist  # noqa: E402
+from cnn.augment import Augmentation, augment  # noqa: E402
+from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.model import CONFIGS, DigitCNN  # noqa: E402
 from cnn.redraw import random_stroke, redraw  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
@@ -59,7 +60,7 @@ def train_rate(arch: str, images, labels, steps: int, batch: int, augmented: boo
         if step == 3:
             started = time.perf_counter()
         index = torch.randint(0, len(images), (batch,), generator=generator)
-        x = augment(images[index], Augmentation(), generator) if augmented else images[index]
+        x = augment(images[index], labels[index], Augmentation(), generator) if augmented else images[index]
         if not channels_last:
             x = x.contiguous()
         train_step(model, optimizer, x, labels[index], bf16)

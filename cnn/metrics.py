@@ -19,6 +19,44 @@ def predict(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000
         model.train(was_training)
 
 
+@torch.inference_mode()
+def logits_of(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The model's raw logits for (N, 1, 28, 28) images, in eval mode and float32."""
+    was_training = model.training
+    model.eval()
+    try:
+        return torch.cat([model(chunk).float() for chunk in images.split(batch_size)])
+    finally:
+        model.train(was_training)
+
+
+def expected_calibration_error(confidence: torch.Tensor, correct: torch.Tensor, bins: int = 15) -> float:
+    """ECE of the top-1 answers: |accuracy - mean confidence| over equal-width confidence bins,
+    weighted by the share of answers in each bin (Guo et al. 2017)."""
+    confidence, correct = confidence.double().flatten(), correct.double().flatten()
+    which = (confidence * bins).long().clamp(0, bins - 1)
+    gap = torch.bincount(which, weights=correct - confidence, minlength=bins).abs()
+    return float(gap.sum() / max(1, len(confidence)))
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The temperature T that minimises the cross-entropy of softmax(logits / T) (temperature
+    scaling, Guo et al. 2017): one number, so the ranking of the answers never changes."""
+    logits = logits.detach().clone()  # may come from inference mode, which autograd cannot use
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(logits / log_t.exp(), labels)
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        optimizer.step(closure)
+    return float(log_t.detach().exp())
+
+
 def confusion_matrix(labels: torch.Tensor, predictions: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
     """matrix[true, predicted] = count."""
     flat = labels.long() * num_classes + predictions.long()
