@@ -49,17 +49,21 @@ def label_value(reading: Reading | None, blank: str | None) -> dict[str, float] 
     return reading.top if reading.handwriting else NOT_A_DIGIT
 
 
+def a_or_an(digit: str) -> str:
+    return f"an {digit}" if digit == "8" else f"a {digit}"
+
+
 def status_text(reading: Reading | None, when_blank: str) -> str:
     if reading is None:
         return when_blank
     if not reading.handwriting:
-        return "🙅 This does not look like a handwritten digit (noise, or a filled shape?)."
+        return "🔎 **Not a digit**, as far as the model can tell: it reads digits from 0 to 9, one at a time."
     digits = list(reading.top)
     if reading.confident:
-        return f"It's a **{digits[0]}** ({reading.top[digits[0]]:.0%} sure)."
+        return f"It's **{a_or_an(digits[0])}** ({reading.top[digits[0]]:.0%} sure)."
     return (
-        f"🤔 **Not sure** (below {LOW_CONFIDENCE:.0%}): maybe a {digits[0]} or a {digits[1]}. "
-        "Try drawing it larger and more clearly, one digit only."
+        f"🤔 **Not sure** (below {LOW_CONFIDENCE:.0%}): maybe {a_or_an(digits[0])} or {a_or_an(digits[1])}. "
+        "One digit at a time reads best."
     )
 
 

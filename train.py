@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -54,7 +53,7 @@ class TrainConfig:
     label_smoothing: float = setting(0.0, "cross-entropy label smoothing (0: none); temperature scaling calibrates instead")
     ema_decay: float = setting(0.999, "the evaluated and saved weights are an EMA of the steps, steadier than the last step (0: none)")
     augment: bool = setting(True, "styles, uniform-pen retracing, rotation, scale, shear, shift, elastic warp and pen width (--no-augment: none)")
-    outliers: int = setting(16, "synthetic non-digits added to each batch (stroke soups, overlapping digits), for outlier exposure")
+    outliers: int = setting(16, "synthetic non-digits (stroke soups) added to each batch, for outlier exposure")
     outlier_weight: float = setting(0.5, "weight of the outlier-exposure loss, which pushes non-digits towards a uniform answer (Hendrycks et al. 2019)")
     validation: int = setting(VALIDATION_SIZE, "training digits held out (the last ones) for validation and calibration")
     bf16: bool = setting(True, "bfloat16 autocast for training, on a CPU with native bf16 or a GPU (see pick_bf16); --no-bf16: float32")
@@ -76,20 +75,22 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for option in fields(TrainConfig):
         flag = "--" + option.name.replace("_", "-")
-        help = option.metadata["help"]
+        help = f"{option.metadata['help']} (default: {option.default})"
+        # SUPPRESS: only the flags given on the command line appear, so defaults that depend on
+        # other flags (--dry-run's single epoch) are resolved after parsing.
         if isinstance(option.default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=option.default, help=help)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=help)
         else:
-            parser.add_argument(flag, type=type(option.default), default=option.default, help=f"{help} (default: %(default)s)")
-    cfg = TrainConfig(**vars(parser.parse_args(argv)))
+            parser.add_argument(flag, type=type(option.default), default=argparse.SUPPRESS, help=help)
+    given = vars(parser.parse_args(argv))
+    cfg = TrainConfig(**given)
     if cfg.arch not in CONFIGS:
         parser.error(f"--arch must be one of {sorted(CONFIGS)}")
     if cfg.schedule not in ("onecycle", "constant"):
         parser.error("--schedule must be onecycle or constant")
     if cfg.dry_run:
         cfg.subset = cfg.subset or 512
-        if "--epochs" not in (argv if argv is not None else sys.argv[1:]):
-            cfg.epochs = 1
+        cfg.epochs = given.get("epochs", 1)
     if (cfg.private or cfg.revision or cfg.push_only) and not cfg.push_to_hub:
         parser.error("--private, --revision and --push-only go with --push-to-hub USER/REPO")
     return cfg
@@ -180,7 +181,7 @@ def train_one_epoch(model, ema, optimizer, scheduler, data, cfg: TrainConfig, bf
         if cfg.augment:
             images = augment(images, labels, aug, generator)
         if cfg.outliers:
-            outliers = non_digits(train_x, train_y, cfg.outliers, generator)
+            outliers = non_digits(cfg.outliers, generator, train_x.device)
             outliers = distort(outliers, aug, generator).clamp_(0, 1) if cfg.augment else outliers
         loss, logits = train_step(model, optimizer, images, labels, bf16, cfg.label_smoothing, outliers, cfg.outlier_weight)
         scheduler.step()

@@ -5,7 +5,7 @@ Everything works on whole batches of (N, 1, 28, 28) MNIST-layout tensors, on any
   1s, a crossbar on 7s, a slash through 0s;
 - `retrace`: the digit's centre line drawn again with a uniform round pen, as a sketchpad draws;
 - `distort`: rotation, scale, aspect, shear, shift, a smooth elastic warp and a pen-width change;
-- `non_digits`: stroke soups and overlapping pairs of digits, for outlier exposure.
+- `non_digits`: stroke soups, for outlier exposure.
 
 The benchmarks (`benchmarks/drawings.py`) draw their test images with their own code from MNIST
 *test* digits and their own templates; nothing here is shared with them.
@@ -91,9 +91,10 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     start = torch.stack([top_x, top], 1).unsqueeze(1).repeat(1, 2, 1)
     end = start.clone()
     ones, sevens, zeros = label == 1, label == 7, label == 0
-    # 1: a flag from the top of the stem, down and to the left, 30-60 degrees below horizontal.
-    angle = torch.deg2rad(u(30, 60))
-    length = height * u(0.3, 0.5)
+    # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
+    # horizontal: steeper than a 7's bar, which is what tells the two apart.
+    angle = torch.deg2rad(u(35, 65))
+    length = height * u(0.3, 0.65)
     flag = torch.stack([top_x - length * torch.cos(angle), top + length * torch.sin(angle)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
     # ...and half of those a foot across the bottom of the stem.
@@ -216,26 +217,18 @@ def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, gener
     return out.div_(out.amax(dim=(1, 2, 3), keepdim=True).clamp_(min=1e-6)).clamp_(0, 1)
 
 
-def non_digits(images: torch.Tensor, labels: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
-    """`count` images that are not one digit, for outlier exposure: half stroke soups (three to
-    five random straight strokes), half two different digits overlapping."""
-    device = images.device
-    soups = count // 2
-    # Three to five separate strokes, 6 to 16 px long, anywhere in the digit box (unused ones are
-    # dots on the first stroke's start).
-    start = torch.rand(soups, 5, 2, generator=generator, device=device) * 20 + 4
-    angle = torch.rand(soups, 5, generator=generator, device=device) * 2 * math.pi
-    length = torch.rand(soups, 5, 1, generator=generator, device=device) * 10 + 6
+def non_digits(count: int, generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
+    """`count` stroke soups that are no digit, for outlier exposure: three to five separate
+    straight strokes, 6 to 16 px long, anywhere in the digit box. (Overlapping pairs of training
+    digits were tried too: they teach that a digit with an extra stroke is no digit, which is
+    what a European 1 or a crossed 7 is; validation accuracy fell from 99.56% to 99.36% over
+    the last epochs with them.)"""
+    start = torch.rand(count, 5, 2, generator=generator, device=device) * 20 + 4
+    angle = torch.rand(count, 5, generator=generator, device=device) * 2 * math.pi
+    length = torch.rand(count, 5, 1, generator=generator, device=device) * 10 + 6
     end = (start + length * torch.stack([angle.cos(), angle.sin()], -1)).clamp(2, 25)
-    unused = torch.arange(5, device=device).view(1, -1) >= torch.randint(3, 6, (soups, 1), generator=generator, device=device)
+    # Unused strokes (beyond the three to five drawn) shrink to a dot on the first stroke's start.
+    unused = torch.arange(5, device=device).view(1, -1) >= torch.randint(3, 6, (count, 1), generator=generator, device=device)
     start = torch.where(unused.unsqueeze(2), start[:, :1], start)
     end = torch.where(unused.unsqueeze(2), start[:, :1], end)
-    soup = draw_segments(start, end, _uniform(soups, 1.5, 3.0, generator, device))
-
-    pairs = count - soups
-    first = torch.randint(0, len(images), (pairs,), generator=generator, device=device)
-    second = torch.randint(0, len(images), (pairs,), generator=generator, device=device)
-    second = torch.where(labels[second] == labels[first], (second + 1) % len(images), second)
-    shift = int(torch.randint(4, 9, (1,), generator=generator, device=device)) * (1 if float(torch.rand(1, generator=generator, device=device)) < 0.5 else -1)
-    overlap = torch.maximum(images[first], torch.roll(images[second], shift, dims=3))
-    return torch.cat([soup, overlap])
+    return draw_segments(start, end, _uniform(count, 1.5, 3.0, generator, device))

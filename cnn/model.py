@@ -13,12 +13,13 @@ from torch import nn
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 
-# Named configurations. "original" is the architecture the project started from (98.97% in its
-# first report). "default", behind the shipped weights, doubles the convolutions of each block:
-# with the same recipe it measured 99.67% against 99.55% for "original" (README, Results).
+# Named configurations. "default" (DigitCNN's own defaults) is behind the shipped weights: two
+# convolutions per block. "original" is the architecture the project started from (98.97% in its
+# first report), one convolution per block: with the same recipe it measured 99.55% on the MNIST
+# test set against 99.67% for "default" (chosen then on the test set; README, What changed).
 CONFIGS: dict[str, dict] = {
     "original": dict(channels=(32, 64, 128), convs_per_block=1, hidden=(512, 256), dropout=0.5),
-    "default": dict(channels=(32, 64, 128), convs_per_block=2, hidden=(512, 256), dropout=0.5),
+    "default": dict(channels=(32, 64, 128), convs_per_block=2, hidden=(512, 256), dropout=0.5),  # = DigitCNN()
 }
 
 
@@ -39,7 +40,7 @@ class DigitCNN(
     def __init__(
         self,
         channels: Sequence[int] = (32, 64, 128),
-        convs_per_block: int = 1,
+        convs_per_block: int = 2,
         hidden: Sequence[int] = (512, 256),
         dropout: float = 0.5,
         num_classes: int = 10,

@@ -9,6 +9,7 @@ a digit drawn small, large, off-centre or with any pen read like the ones the mo
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -35,6 +36,10 @@ CENTRE = 14.0  # where MNIST's centre of mass lies, in pixel-index coordinates (
 EULER_RANGE = (-5, 5)
 FINE_EULER_RANGE = (-4, 10)  # the same at 80 px (see _strokes_at_fine_scale)
 INK_LEVEL = 0.3  # a pixel is ink for the check above this value
+# A stroke wider than this share of the drawing's long side is a filled shape, not a pen:
+# MNIST's 95th percentile is 0.19, the widest benchmark pen 0.18 of the height; a filled disc
+# measures 0.5 and a filled square 0.64 (stroke_width's estimate).
+MAX_PEN_SHARE = 0.35
 
 
 def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
@@ -108,26 +113,35 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     return np.clip(ink, 0, 1).astype(np.float32)
 
 
+class Prepared(NamedTuple):
+    """A drawing made ready for the model."""
+
+    pixels: np.ndarray | None  # (28, 28) float32 in [0, 1], ink = 1, laid out like MNIST; None: no ink
+    handwriting: bool  # whether the ink looks like pen strokes (False for noise, filled shapes, no ink)
+
+
 def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
     """A (28, 28) float32 image in [0, 1] (ink = 1) like an MNIST digit, or None if there is no ink.
 
     Accepts a PIL image of any mode or an array (H, W), (H, W, 2|3|4) of uint8, uint16 or floats in [0, 1].
     """
-    return prepare(image)[0]
+    return prepare(image, check=False).pixels
 
 
-def prepare(image: Image.Image | np.ndarray) -> tuple[np.ndarray | None, bool]:
-    """to_mnist's result, and whether its ink looks like pen strokes (False for noise, blobs, no ink)."""
+def prepare(image: Image.Image | np.ndarray, check: bool = True) -> Prepared:
+    """to_mnist's result and, with `check`, whether its ink looks like pen strokes."""
     ink = ink_map(image)
     box = _ink_box(ink)
     if box is None:
-        return None, False
+        return Prepared(None, False)
     crop = np.ascontiguousarray(ink[box], dtype=np.float32)
-    fine = normalise_stroke(_fit(crop, FINE))
+    fine = _fit(crop, FINE)
+    width = stroke_width(fine > 0.5 * fine.max(initial=0))
+    fine = normalise_stroke(fine, width)
     digit = _fit(fine, BOX)
     peak = float(digit.max(initial=0))
     if peak <= 0:
-        return None, False
+        return Prepared(None, False)
     digit = digit / peak  # the strongest ink is 1, as in MNIST
 
     # Translate so the centre of mass lands on MNIST's, keeping the whole digit in the field.
@@ -138,7 +152,10 @@ def prepare(image: Image.Image | np.ndarray) -> tuple[np.ndarray | None, bool]:
     left = int(np.clip(round(CENTRE - com_x), 0, SIDE - digit.shape[1]))
     out = np.zeros((SIDE, SIDE), dtype=np.float32)
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
-    return out, looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
+    if not check:
+        return Prepared(out, True)
+    strokes = width <= MAX_PEN_SHARE * FINE and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
+    return Prepared(out, strokes)
 
 
 def _ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
@@ -169,11 +186,10 @@ def stroke_width(ink: np.ndarray) -> float:
     return 2 * area / max(1.0, edges * math.pi / 4)
 
 
-def normalise_stroke(fine: np.ndarray) -> np.ndarray:
-    """`fine` (a digit at FINE scale, cropped to its ink) with its strokes dilated or eroded
-    towards MNIST's width, cropped to its ink again."""
+def normalise_stroke(fine: np.ndarray, width: float) -> np.ndarray:
+    """`fine` (a digit at FINE scale, cropped to its ink, strokes `width` px wide) with its
+    strokes dilated or eroded towards MNIST's width, cropped to its ink again."""
     peak = float(fine.max(initial=0))
-    width = stroke_width(fine > 0.5 * peak)
     if PEN_MIN <= width <= PEN_MAX:
         return fine
     # A k x k max (min) filter widens (narrows) a stroke by k - 1 px; k is odd.

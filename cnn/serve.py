@@ -21,7 +21,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .hub import ModelLoadError, load_model
 from .model import DigitCNN
-from .preprocess import prepare
+from .preprocess import Prepared, prepare
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +153,14 @@ class Recognizer:
 
     def read(self, images: list[Image.Image | np.ndarray | None]) -> list[Reading | None]:
         """A Reading per image, None for blank ones (no ink: never a guess)."""
-        prepared = [(None, False) if image is None else prepare(image) for image in images]
-        inked = [(p, strokes) for p, strokes in prepared if p is not None]
+        prepared = [Prepared(None, False) if image is None else prepare(image) for image in images]
+        inked = [p for p in prepared if p.pixels is not None]
         if not inked:
             return [None] * len(images)
-        probabilities = self.model.predict_proba(torch.from_numpy(np.stack([p for p, _ in inked])))
+        probabilities = self.model.predict_proba(torch.from_numpy(np.stack([p.pixels for p in inked])))
         values, classes = probabilities.topk(TOP_K, dim=1)
         readings = iter(
-            Reading({str(c): float(v) for c, v in zip(cls.tolist(), val.tolist())}, p, strokes)
-            for cls, val, (p, strokes) in zip(classes, values, inked)
+            Reading({str(c): float(v) for c, v in zip(cls.tolist(), val.tolist())}, p.pixels, p.handwriting)
+            for cls, val, p in zip(classes, values, inked)
         )
-        return [None if p is None else next(readings) for p, _ in prepared]
+        return [None if p.pixels is None else next(readings) for p in prepared]

@@ -89,3 +89,17 @@ def test_model_repo_is_served_when_reachable(hub, tmp_path):
     result = start_app({"MODEL_REPO": "alice/served-digits", "MODEL_REVISION": revision, "HF_HOME": str(tmp_path / "home")})
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"SERVING alice/served-digits@{revision}" in result.stdout
+
+
+def test_status_line_words_for_each_kind_of_answer():
+    import app
+    from cnn.serve import Reading
+
+    pixels = np.zeros((28, 28), np.float32)
+    sure = app.status_text(Reading({"8": 0.99, "3": 0.005, "0": 0.002}, pixels), app.ASK_TO_DRAW)
+    assert "It's **an 8** (99% sure)" in sure
+    unsure = app.status_text(Reading({"8": 0.55, "3": 0.4, "0": 0.02}, pixels), app.ASK_TO_DRAW)
+    assert "Not sure" in unsure and "an 8 or a 3" in unsure
+    refused = app.status_text(Reading({"1": 0.9, "7": 0.05, "4": 0.01}, pixels, handwriting=False), app.ASK_TO_DRAW)
+    assert "Not a digit" in refused and "pen" not in refused.lower()
+    assert app.status_text(None, app.ASK_TO_DRAW) == app.ASK_TO_DRAW

@@ -132,6 +132,7 @@ def test_model_card_plain_safetensors_recipe_runs(hub, tmp_path):
     reference = cnn.load_model(tmp_path / "run")
     pixels = torch.rand(4, 1, 28, 28)
     assert torch.allclose(model(pixels), reference(pixels))
+    assert torch.allclose(namespace["predict_proba"](pixels), reference.predict_proba(pixels))
 
 
 def test_token_is_never_printed_or_written(hub, tmp_path):

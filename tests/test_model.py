@@ -5,7 +5,7 @@ import torch
 
 import cnn
 from cnn import CONFIGS, DigitCNN, load_model, save_pretrained
-from cnn.hub import load_folder
+from cnn.hub import DEFAULT_WEIGHTS_DIR, load_folder
 from cnn.model import count_parameters
 
 
@@ -61,9 +61,12 @@ def test_default_weights_load_in_eval_mode():
     model = cnn.load_model()
     assert isinstance(model, DigitCNN)
     assert not model.training
-    probs = model.predict_proba(torch.zeros(2, 28, 28))
+    pixels = torch.rand(2, 28, 28)
+    probs = model.predict_proba(pixels)  # (N, 28, 28) is accepted as (N, 1, 28, 28)
     assert probs.shape == (2, 10)
-    assert torch.allclose(probs.sum(1), torch.ones(2))
+    with torch.no_grad():
+        assert torch.allclose(probs, (model(pixels[:, None]) / model.temperature).softmax(1), atol=1e-6)
+    assert model.temperature > 0 and model.temperature == json.loads((DEFAULT_WEIGHTS_DIR / "config.json").read_text()).get("temperature", 1.0)
 
 
 def test_hub_mixin_from_pretrained_reads_a_saved_folder(tmp_path):
@@ -89,3 +92,11 @@ def test_served_model_folds_batchnorm_without_changing_answers():
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is untouched
     x = torch.rand(16, 1, 28, 28)
     assert torch.allclose(served.predict_proba(x), model.predict_proba(x), atol=1e-5)
+
+
+def test_default_arguments_build_the_shipped_configuration():
+    shipped = json.loads((DEFAULT_WEIGHTS_DIR / "config.json").read_text())
+    built = dict(DigitCNN()._hub_mixin_config)
+    assert {k: list(v) if isinstance(v, tuple) else v for k, v in built.items() if k != "temperature"} == {
+        k: v for k, v in shipped.items() if k != "temperature"
+    }

@@ -188,7 +188,7 @@ def test_handwriting_check_passes_digits_and_stops_noise(mnist_test):
 def test_prepare_flags_noise_of_any_size_but_not_drawings(mnist_test):
     images, _ = mnist_test
     rng = np.random.default_rng(4)
-    drawings = [prepare(redraw(images[i], random_stroke(rng)))[1] for i in range(300)]
+    drawings = [prepare(redraw(images[i], random_stroke(rng))).handwriting for i in range(300)]
     assert np.mean(drawings) >= 0.995
     stopped = []
     for n in range(120):

@@ -39,6 +39,18 @@ def test_dry_run_writes_a_loadable_model_folder(tmp_path):
         assert png.size[0] > 300
 
 
+def test_dry_run_honours_epochs_holds_out_validation_and_calibrates(tmp_path):
+    run_train(tmp_path, "--epochs=2", "--subset", "1000")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert [row["epoch"] for row in metrics["history"]] == [1, 2]
+    assert all("val_acc" in row and "test_acc" not in row for row in metrics["history"])  # test read once, at the end
+    assert metrics["train_config"]["validation"] == 5000  # of which a tenth of the subset is used
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["temperature"] == metrics["temperature"] > 0
+    assert cnn.load_model(tmp_path).temperature == config["temperature"]
+    assert 0 <= metrics["validation_ece"] <= 1 and 0 <= metrics["test_ece"] <= 1
+
+
 def test_same_seed_same_weights_other_seed_other_weights(tmp_path):
     run_train(tmp_path / "a", "--seed", "3")
     run_train(tmp_path / "b", "--seed", "3")

@@ -1,0 +1,106 @@
+"""Realistic drawings (issue 9): any pen, common styles, no false refusals, calibrated probabilities.
+
+The drawings come from the benchmark's own generators (benchmarks/drawings.py): MNIST *test*
+digits retraced with a uniform pen, and style templates no training step uses.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+import cnn
+from benchmarks.drawings import STYLES, _jitter, _skeleton_segments, pen_set, render, style_set
+from cnn.metrics import expected_calibration_error, fit_temperature
+from cnn.serve import Recognizer
+from test_preprocess import SEVEN, ZERO, distance, draw
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer(cnn.load_model())
+
+
+@pytest.mark.parametrize("pen", [2, 3, 6, 12, 24, 48, 60])
+def test_any_pen_from_2px_to_a_fifth_of_the_height_gives_nearly_the_same_digit(pen):
+    geometry = dict(canvas=(400, 400), box=(50, 50, 250, 300))
+    reference = cnn.to_mnist(draw(SEVEN, pen=36, **geometry))  # 12% of the height: MNIST's own pen
+    seven = cnn.to_mnist(draw(SEVEN, pen=pen, **geometry))
+    zero = cnn.to_mnist(draw(ZERO, pen=pen, **geometry))
+    assert distance(seven, reference) < 0.07
+    assert distance(seven, reference) < distance(zero, reference) / 2.5
+
+
+def test_shipped_weights_read_pen_retraced_test_digits_and_styles(mnist_test, recognizer):
+    images, labels = mnist_test
+    drawings = pen_set(images, labels, 200, seed=11) + style_set(25, seed=12)
+    readings = recognizer.read([d.image for d in drawings])
+    right = [r is not None and r.handwriting and r.digit == str(d.label) for d, r in zip(drawings, readings)]
+    assert np.mean(right) >= 0.985, np.mean(right)
+
+
+def test_no_refusal_for_thin_or_thick_pens_but_noise_and_filled_shapes_are_stopped(mnist_test, recognizer):
+    images, labels = mnist_test
+    rng = np.random.default_rng(13)
+    drawings = []
+    for index in rng.choice(len(images), 120, replace=False):
+        side, height = 600, float(rng.uniform(120, 480))
+        pen = 2.0 if index % 2 else 0.18 * height  # the thinnest and the thickest pens of the benchmark
+        drawings.append(render(_skeleton_segments(images[index]), rng, side, height, pen))
+    readings = recognizer.read(drawings)
+    assert all(r is not None and r.handwriting for r in readings)
+
+    noise = [Image.fromarray(rng.integers(0, 256, (s, s), dtype=np.uint8)) for s in rng.integers(40, 700, 20)]
+    filled = []
+    for n in range(10):
+        image = Image.new("RGB", (400, 400), "white")
+        shape = ImageDraw.Draw(image).ellipse if n % 2 else ImageDraw.Draw(image).rectangle
+        shape([60 + 5 * n, 80, 300, 330 - 10 * n], fill="black")
+        filled.append(image)
+    assert not any(r is not None and r.handwriting for r in recognizer.read(noise + filled))
+
+
+@pytest.mark.parametrize("style", ["european 1 (flag)", "european 1 (flag, foot)", "7 with crossbar", "slashed 0"])
+def test_styles_mnist_rarely_shows_are_read_right(recognizer, style):
+    label, template = STYLES[style]
+    rng = np.random.default_rng(14)
+    images = [render(_jitter(template, rng), rng, 500, float(rng.uniform(150, 380)), float(rng.uniform(3, 30))) for _ in range(20)]
+    read = [r.digit for r in recognizer.read(images)]
+    assert read.count(str(label)) >= 19, read
+
+
+def test_temperature_round_trips_through_config_and_load_model_applies_it(tmp_path):
+    torch.manual_seed(0)
+    model = cnn.DigitCNN(**cnn.CONFIGS["original"], temperature=1.75).eval()
+    cnn.save_pretrained(model, tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["temperature"] == 1.75
+    loaded = cnn.load_model(tmp_path)
+    assert loaded.temperature == 1.75
+    pixels = torch.rand(4, 1, 28, 28)
+    expected = (loaded(pixels) / 1.75).softmax(1)
+    assert torch.allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+    assert not torch.allclose(loaded.predict_proba(pixels), loaded(pixels).softmax(1), atol=1e-3)
+    with pytest.raises(ValueError, match="temperature"):
+        cnn.DigitCNN(temperature=0.0)
+
+
+def test_temperature_scaling_undoes_overconfidence_and_ece_measures_it():
+    generator = torch.Generator().manual_seed(0)
+    # Labels drawn from softmax(calibrated): those logits are honest. Three times them are not.
+    calibrated = torch.randn(8000, 10, generator=generator) * 2
+    labels = torch.multinomial(calibrated.softmax(1), 1, generator=generator).squeeze(1)
+    overconfident = calibrated * 3
+    temperature = fit_temperature(overconfident, labels)
+    assert 2.6 < temperature < 3.4
+    before = expected_calibration_error(*_top1(overconfident, labels))
+    after = expected_calibration_error(*_top1(overconfident / temperature, labels))
+    assert before > 0.1 and after < 0.03
+
+
+def _top1(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    confidence, prediction = logits.softmax(1).max(1)
+    return confidence, prediction == labels
