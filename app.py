@@ -32,9 +32,9 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 BLANK = "blank"  # /predict's answer for an image without ink: documented in the README
-NOT_A_DIGIT = "not a digit"  # /predict's answer for noise or a filled shape
+NOT_A_DIGIT = "not a digit"  # /predict's answer for noise, a filled shape, or strokes the model reads as no digit
 ERROR_PREFIX = "error: "  # /predict's label for a file it cannot read, followed by the reason
-MAX_BATCH = 32  # requests read in one forward pass: ~1.5 ms of model time for 32 images here
+MAX_BATCH = 32  # requests read in one forward pass: ~10 ms of model time for 32 images here (BENCHMARKS.md)
 
 SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
@@ -46,7 +46,7 @@ NOTHING_FOUND = "🔍 No digit found: the image looks blank."
 def label_value(reading: Reading | None, blank: str | None) -> dict[str, float] | str | None:
     if reading is None:
         return blank
-    return reading.top if reading.handwriting else NOT_A_DIGIT
+    return reading.top if reading.is_digit else NOT_A_DIGIT
 
 
 def a_or_an(digit: str) -> str:
@@ -56,7 +56,7 @@ def a_or_an(digit: str) -> str:
 def status_text(reading: Reading | None, when_blank: str) -> str:
     if reading is None:
         return when_blank
-    if not reading.handwriting:
+    if not reading.is_digit:
         return "🔎 **Not a digit**, as far as the model can tell: it reads digits from 0 to 9, one at a time."
     digits = list(reading.top)
     if reading.confident:
@@ -194,7 +194,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
 
-    drawing_event = dict(
+    gr.on(
+        triggers=[sketch.change, read_button.click],
         fn=read_drawings,
         inputs=sketch,
         outputs=[label, status, seen],
@@ -202,9 +203,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
         max_batch_size=MAX_BATCH,
         show_progress="hidden",
         api_visibility="private",
+        trigger_mode="always_last",  # while drawing, only the latest stroke's reading matters
     )
-    sketch.change(trigger_mode="always_last", **drawing_event)
-    read_button.click(**drawing_event)
 
     upload.change(read_upload, inputs=upload, outputs=[label, status, seen], api_visibility="private", show_progress="hidden")
 

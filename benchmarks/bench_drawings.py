@@ -47,7 +47,7 @@ def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -
     for start in range(0, len(drawings), batch):
         chunk = drawings[start : start + batch]
         for drawing, reading in zip(chunk, recognizer.read([d.image for d in chunk])):
-            stopped = reading is None or not reading.handwriting
+            stopped = reading is None or not reading.is_digit
             refused.append(stopped)
             top1.append(-1 if reading is None else int(reading.digit))
             confidence.append(0.0 if reading is None else reading.top[reading.digit])

@@ -33,7 +33,7 @@ class Augmentation:
     thicken: float = 0.8  # max blend towards a 1 px thicker pen (markers, fingers); 1.6 (to 2 px) measured no better
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
-    styles: float = 0.3  # share of 1s, 7s and 0s given a flag or foot, a crossbar, a slash
+    styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -94,7 +94,7 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
     # horizontal: steeper than a 7's bar, which is what tells the two apart.
     angle = torch.deg2rad(u(35, 65))
-    length = height * u(0.3, 0.65)
+    length = height * u(0.35, 0.7)
     flag = torch.stack([top_x - length * torch.cos(angle), top + length * torch.sin(angle)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
     # ...and half of those a foot across the bottom of the stem.

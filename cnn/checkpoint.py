@@ -18,8 +18,11 @@ from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+def _umask() -> int:
+    """The process umask (os.umask can only read it by setting it, so set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> None:
@@ -30,7 +33,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp (and some writers) make 0600; use the usual permissions
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp (and some writers) make 0600; use the usual permissions
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -45,6 +45,6 @@ def batches(num: int, batch_size: int, generator: torch.Generator, shuffle: bool
     return order.split(batch_size)
 
 
-def normalize_batch_layout(images: torch.Tensor) -> torch.Tensor:
+def to_channels_last(images: torch.Tensor) -> torch.Tensor:
     """channels_last makes the convolutions about 1.5x faster on CPU (measured, benchmarks/)."""
     return images.contiguous(memory_format=torch.channels_last)

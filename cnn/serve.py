@@ -25,9 +25,13 @@ from .preprocess import Prepared, prepare
 
 log = logging.getLogger(__name__)
 
-# Below this top-1 probability the app says it is not sure. Measured with
-# benchmarks/bench_confidence.py: see README, "Confidence".
-LOW_CONFIDENCE = 0.9
+# Thresholds on the calibrated top-1 probability, chosen on the validation split with
+# benchmarks/bench_confidence.py (README, "Confidence"); the benchmarks only report them.
+# Below LOW_CONFIDENCE the page says it is not sure.
+LOW_CONFIDENCE = 0.95
+# Below NOT_A_DIGIT_BELOW the answer is nearly uniform over the ten digits, which is what
+# outlier exposure trains the model to give for strokes that are no digit: the app says "not a digit".
+NOT_A_DIGIT_BELOW = 0.2
 TOP_K = 3
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
@@ -45,11 +49,16 @@ class Reading:
 
     top: dict[str, float]  # the TOP_K most likely digits -> probability, most likely first
     pixels: np.ndarray  # the (28, 28) image the model saw
-    handwriting: bool = True  # False: noise or a filled shape, whatever the model says
+    handwriting: bool = True  # False: noise or a filled shape (cnn.preprocess), whatever the model says
 
     @property
     def digit(self) -> str:
         return next(iter(self.top))
+
+    @property
+    def is_digit(self) -> bool:
+        """Pen strokes that the model reads as some digit rather than as none in particular."""
+        return self.handwriting and self.top[self.digit] >= NOT_A_DIGIT_BELOW
 
     @property
     def confident(self) -> bool:

@@ -102,4 +102,6 @@ def test_status_line_words_for_each_kind_of_answer():
     assert "Not sure" in unsure and "an 8 or a 3" in unsure
     refused = app.status_text(Reading({"1": 0.9, "7": 0.05, "4": 0.01}, pixels, handwriting=False), app.ASK_TO_DRAW)
     assert "Not a digit" in refused and "pen" not in refused.lower()
+    flat = app.status_text(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), app.ASK_TO_DRAW)  # no digit in particular
+    assert "Not a digit" in flat and app.label_value(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), None) == app.NOT_A_DIGIT
     assert app.status_text(None, app.ASK_TO_DRAW) == app.ASK_TO_DRAW

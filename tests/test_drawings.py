@@ -39,7 +39,7 @@ def test_shipped_weights_read_pen_retraced_test_digits_and_styles(mnist_test, re
     images, labels = mnist_test
     drawings = pen_set(images, labels, 200, seed=11) + style_set(25, seed=12)
     readings = recognizer.read([d.image for d in drawings])
-    right = [r is not None and r.handwriting and r.digit == str(d.label) for d, r in zip(drawings, readings)]
+    right = [r is not None and r.is_digit and r.digit == str(d.label) for d, r in zip(drawings, readings)]
     assert np.mean(right) >= 0.985, np.mean(right)
 
 
@@ -52,7 +52,7 @@ def test_no_refusal_for_thin_or_thick_pens_but_noise_and_filled_shapes_are_stopp
         pen = 2.0 if index % 2 else 0.18 * height  # the thinnest and the thickest pens of the benchmark
         drawings.append(render(_skeleton_segments(images[index]), rng, side, height, pen))
     readings = recognizer.read(drawings)
-    assert all(r is not None and r.handwriting for r in readings)
+    assert all(r is not None and r.is_digit for r in readings)
 
     noise = [Image.fromarray(rng.integers(0, 256, (s, s), dtype=np.uint8)) for s in rng.integers(40, 700, 20)]
     filled = []
@@ -61,7 +61,7 @@ def test_no_refusal_for_thin_or_thick_pens_but_noise_and_filled_shapes_are_stopp
         shape = ImageDraw.Draw(image).ellipse if n % 2 else ImageDraw.Draw(image).rectangle
         shape([60 + 5 * n, 80, 300, 330 - 10 * n], fill="black")
         filled.append(image)
-    assert not any(r is not None and r.handwriting for r in recognizer.read(noise + filled))
+    assert not any(r is not None and r.is_digit for r in recognizer.read(noise + filled))
 
 
 @pytest.mark.parametrize("style", ["european 1 (flag)", "european 1 (flag, foot)", "7 with crossbar", "slashed 0"])
