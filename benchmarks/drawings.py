@@ -6,7 +6,9 @@ and nothing here reads MNIST's training digits:
 - `style_set` (b) draws digit styles MNIST under-represents from stroke templates written for
   this file (training's style augmentation adds its strokes to MNIST digits by other code);
 - `canvas_set` (c) is the project's earlier canvas redraw (`cnn/redraw.py`), on MNIST test digits;
-- `non_digit_set` (d) draws capital letters, scribbles and shapes.
+- `non_digit_set` (d) draws capital letters, scribbles and shapes;
+- `scan_set` (e) and `font_set` (f) are other people's digits: scikit-learn's bundled scans of 43
+  writers and the DejaVu fonts, evaluation material only.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
 20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change.
@@ -258,4 +260,54 @@ def non_digit_set(count: int, seed: int = 4) -> list[Drawing]:
         side, height = _canvas_geometry(rng)
         pen = _pen(rng, height)
         out.append(Drawing(render(strokes, rng, side, height, pen), -1, f"{kind} {name}" if kind != "scribble" else kind, pen / height))
+    return out
+
+
+def scan_set(seed: int = 5) -> list[Drawing]:
+    """(e) Other writers, scanned small: scikit-learn's `load_digits` (1,797 digits by 43 people,
+    8x8 px), enlarged smoothly to canvas scale. Needs `pip install scikit-learn`; None without it."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        return None
+    rng = np.random.default_rng(seed)
+    data = load_digits()
+    out = []
+    for pixels, label in zip(data.images, data.target):
+        side, height = _canvas_geometry(rng)
+        ink = Image.fromarray((pixels / 16 * 255).astype(np.uint8)).resize((round(height), round(height)), Image.Resampling.BICUBIC)
+        x, y = rng.integers(0, side - ink.width + 1, 2)
+        canvas = Image.new("L", (side, side), 0)
+        canvas.paste(ink, (int(x), int(y)))
+        out.append(Drawing(Image.eval(canvas, lambda v: 255 - v).convert("RGB"), int(label), "scan", 0.0))
+    return out
+
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def font_set(per_font: int = 3, seed: int = 6) -> list[Drawing] | None:
+    """(f) Digits typed in every DejaVu font on the machine (Sans, Serif, Mono; bold, oblique,
+    condensed, light), a little turned and placed anywhere. None when the fonts are missing
+    (Debian: fonts-dejavu-core)."""
+    from PIL import ImageFont
+
+    fonts = sorted(FONT_DIR.glob("DejaVu*.ttf"))
+    if not fonts:
+        return None
+    rng = np.random.default_rng(seed)
+    out = []
+    for path in fonts:
+        for digit in range(10):
+            for _ in range(per_font):
+                side, height = _canvas_geometry(rng)
+                font = ImageFont.truetype(str(path), size=round(height * 1.35))
+                glyph = Image.new("L", (round(height * 1.6), round(height * 1.6)), 0)
+                ImageDraw.Draw(glyph).text((glyph.width / 2, glyph.height / 2), str(digit), fill=255, font=font, anchor="mm")
+                glyph = glyph.rotate(float(rng.uniform(-10, 10)), resample=Image.Resampling.BICUBIC)
+                glyph = glyph.crop(glyph.getbbox())
+                x, y = rng.integers(0, max(1, side - glyph.width), 1)[0], rng.integers(0, max(1, side - glyph.height), 1)[0]
+                canvas = Image.new("L", (side, side), 0)
+                canvas.paste(glyph, (int(x), int(y)))
+                out.append(Drawing(Image.eval(canvas, lambda v: 255 - v).convert("RGB"), digit, path.stem, 0.0))
     return out

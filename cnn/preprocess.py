@@ -190,12 +190,13 @@ def normalise_stroke(fine: np.ndarray, width: float) -> np.ndarray:
     """`fine` (a digit at FINE scale, cropped to its ink, strokes `width` px wide) with thin
     strokes dilated to MNIST's width, cropped to its ink again. Thick strokes are left alone:
     eroding them broke the loops of bold 8s and 0s (the canvas set lost 0.5 points)."""
-    if width >= PEN_MIN:
+    peak = float(fine.max(initial=0))
+    if width >= PEN_MIN or peak <= 0:
         return fine
     # A k x k max filter widens a stroke by k - 1 px; k is odd.
     size = 2 * round((PEN_TARGET - width) / 2) + 1
     # A thin pen reduced to this scale is faint grey: make its core solid ink first.
-    solid = np.clip(fine / (0.5 * float(fine.max(initial=0))), 0, 1)
+    solid = np.clip(fine / (0.5 * peak), 0, 1)
     grown = np.asarray(Image.fromarray(np.pad(solid, size)).filter(ImageFilter.MaxFilter(size)))
     return np.ascontiguousarray(grown[_ink_box(grown)])
 
