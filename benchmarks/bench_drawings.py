@@ -89,7 +89,7 @@ def print_digit_sets(rows: list[dict]) -> None:
 
 
 def print_breakdowns(sets: dict[str, tuple[list[Drawing], dict]]) -> None:
-    print("\nErrors per digit (wrong top-1, refusals included):\n")
+    print("\nErrors per digit (the model's top-1 is wrong; a canvas read as blank counts as wrong):\n")
     print("| set | " + " | ".join(str(d) for d in range(10)) + " |")
     print("|---|" + "---|" * 10)
     for name, (drawings, result) in sets.items():

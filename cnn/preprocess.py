@@ -203,8 +203,12 @@ def normalise_stroke(fine: np.ndarray, width: float) -> np.ndarray:
 
 def _strokes_at_fine_scale(fine: np.ndarray) -> bool:
     """Pen strokes stay few pieces with few holes at 4x MNIST's scale; noise that survives the
-    28x28 check (a tiny noise image) breaks into dozens. MNIST digits: [-3, 12], 99.99% <= 10."""
-    return FINE_EULER_RANGE[0] <= euler_number(fine > 0.5 * fine.max(initial=0)) <= FINE_EULER_RANGE[1]
+    28x28 check (a tiny noise image) breaks into dozens. MNIST digits: [-3, 12], 99.99% <= 10.
+    Pinholes of 1-2 px, which a thick pen leaves where a stroke crosses itself, are closed
+    first: a bold 5 drawn with a pen 30% of its height had five of them."""
+    ink = Image.fromarray(((fine > 0.5 * fine.max(initial=0)) * 255).astype(np.uint8))
+    closed = np.asarray(ink.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.MinFilter(3))) > 0
+    return FINE_EULER_RANGE[0] <= euler_number(closed) <= FINE_EULER_RANGE[1]
 
 
 def looks_like_handwriting(pixels: np.ndarray) -> bool:

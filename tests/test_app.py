@@ -28,7 +28,9 @@ def test_redrawn_mnist_digits_are_read(client, mnist_test, tmp_path):
     for start in range(0, len(paths), 32):  # 32 requests in flight at a time: served in batches
         jobs = [client.submit(handle_file(str(p)), api_name="/predict") for p in paths[start : start + 32]]
         answers += [job.result(timeout=120) for job in jobs]
-    for answer in answers:
+    read = [a for a in answers if a["label"] != "not a digit"]  # a rare refusal counts as wrong below
+    assert len(read) >= 0.99 * len(answers)
+    for answer in read:
         confidences = answer["confidences"]
         assert len(confidences) == 3
         assert confidences[0]["confidence"] >= confidences[1]["confidence"] >= confidences[2]["confidence"]
