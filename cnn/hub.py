@@ -393,7 +393,7 @@ def predict_proba(pixels):  # pixels: (N, 1, 28, 28) prepared as above
 
 {_training_paragraph(metrics)}
 
-## Results on the MNIST test set (10,000 images, read once, after every choice was made)
+## Results on the MNIST test set (10,000 images; no choice of the recipe was made on them)
 
 | metric | value |
 |---|---|
@@ -414,10 +414,12 @@ Per-class accuracy (digits 0 to 9):
 
 ## Limitations
 
-- One digit per image, 0 to 9. Letters, several digits or a blank page still get *some* answer
-  from the raw model; the app refuses blank canvases and flags low confidence.
-- MNIST is American handwriting from the 1990s: a crossed 7, a 1 with a long flag or a 4 drawn
-  closed may be read less reliably than the digits it saw.
+- One digit per image, 0 to 9. The raw model gives every input *some* answer; trained with
+  outlier exposure, it answers random strokes with nearly uniform probabilities, which the
+  project's app reports as "not a digit", but it still reads some letters as a confident digit.
+- MNIST is American handwriting from the 1990s. Training adds flags to 1s, crossbars to 7s and
+  slashes to 0s, yet a European 1 with a long flag and no foot is still read as a 7 now and then.
+- Low-resolution scans (8x8 px, enlarged) are read less well and less calibrated than drawings.
 - The input must be prepared like MNIST (see Input); a digit that is not cropped and centred,
   or inverted (dark ink = 0), is read badly.
 """
