@@ -19,8 +19,8 @@ from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from cnn import CONFIGS, DigitCNN
-from cnn.checkpoint import atomic_write, atomic_write_text, load_training_state, save_training_state
 from cnn.augment import Augmentation, augment, distort, non_digits
+from cnn.checkpoint import atomic_write, atomic_write_text, load_training_state, save_training_state
 from cnn.data import VALIDATION_SIZE, batches, default_data_dir, load_mnist, to_channels_last, split_validation
 from cnn.hub import (
     CONFUSION_NAME,
@@ -56,7 +56,7 @@ class TrainConfig:
     outliers: int = setting(16, "synthetic non-digits (stroke soups) added to each batch, for outlier exposure")
     outlier_weight: float = setting(0.5, "weight of the outlier-exposure loss, which pushes non-digits towards a uniform answer (Hendrycks et al. 2019)")
     validation: int = setting(VALIDATION_SIZE, "training digits held out (the last ones) for validation and calibration")
-    bf16: bool = setting(True, "bfloat16 autocast for training, on a CPU with native bf16 or a GPU (see pick_bf16); --no-bf16: float32")
+    bf16: bool = setting(True, "bfloat16 autocast for training, used only on a CPU with native bf16 or a GPU (native_bf16); --no-bf16: float32")
     seed: int = setting(0, "random seed for initialisation, shuffling, augmentation and dropout; same seed, same machine, same weights")
     device: str = setting("auto", "auto (cuda when there is one), cpu or cuda")
     threads: int = setting(0, "torch CPU threads (0: torch's default, all cores)")

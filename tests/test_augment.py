@@ -1,0 +1,56 @@
+"""Training augmentations (cnn/augment.py): what each one may and may not change."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cnn.augment import Augmentation, augment, centre_lines, non_digits, restyle, retrace
+from cnn.redraw import centre_line
+
+
+def _digits(mnist_test, count=64):
+    images, labels = mnist_test
+    return torch.from_numpy(images[:count]).unsqueeze(1), torch.from_numpy(labels[:count])
+
+
+def test_restyle_adds_strokes_to_1s_7s_and_0s_only(mnist_test):
+    images, labels = _digits(mnist_test)
+    styled = restyle(images, labels, 1.0, torch.Generator().manual_seed(0))
+    added = (styled - images).clamp(min=0).sum(dim=(1, 2, 3))
+    restyled = (labels == 0) | (labels == 1) | (labels == 7)
+    assert torch.equal(styled[~restyled], images[~restyled])
+    assert (added[restyled] > 3).all()  # a flag, a crossbar or a slash: several pixels of new ink
+    assert (styled >= images).all() and styled.max() <= 1
+
+
+def test_batched_thinning_matches_the_reference_implementation(mnist_test):
+    images, _ = _digits(mnist_test, 32)
+    ink = (F.interpolate(images, scale_factor=2, mode="bilinear", align_corners=False) > 0.4).float()
+    ours = centre_lines(ink, iterations=20)[:, 0].bool().numpy()
+    reference = np.stack([centre_line(image[0].numpy() > 0) for image in ink])
+    assert (ours == reference).all()
+
+
+def test_retrace_follows_the_digit_with_another_pen(mnist_test):
+    images, _ = _digits(mnist_test)
+    drawn = retrace(images, 1.0, torch.Generator().manual_seed(1))
+    assert drawn.shape == images.shape and drawn.min() >= 0 and drawn.max() <= 1
+    original, new = images > 0.3, drawn > 0.3
+    # The new pen covers the old centre line, and draws nowhere far from the old ink.
+    line = centre_lines(original.float()).bool()
+    assert (new & line).sum() >= 0.9 * line.sum()
+    near = F.max_pool2d(original.float(), 5, stride=1, padding=2).bool()
+    assert (new & ~near).sum() <= 0.01 * new.sum()
+    assert not torch.equal(new, original)  # the pen did change
+
+
+def test_augment_is_reproducible_and_non_digits_have_ink():
+    images = torch.zeros(8, 1, 28, 28)
+    images[:, :, 6:22, 13:15] = 1  # eight 1s
+    labels = torch.ones(8, dtype=torch.long)
+    first = augment(images, labels, Augmentation(), torch.Generator().manual_seed(2))
+    second = augment(images, labels, Augmentation(), torch.Generator().manual_seed(2))
+    assert torch.equal(first, second) and torch.allclose(first.amax(dim=(1, 2, 3)), torch.ones(8))
+    others = non_digits(16, torch.Generator().manual_seed(3))
+    assert others.shape == (16, 1, 28, 28) and others.min() >= 0 and others.max() <= 1
+    assert (others.sum(dim=(1, 2, 3)) > 20).all()
