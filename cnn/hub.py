@@ -1,7 +1,7 @@
-"""Weights I/O: save a model folder, load one (shipped, local or from the Hub), publish one.
+"""Model folders and the Hub: load one (shipped, local or a Hub repo), publish one, write its card.
 
-A model folder holds config.json + model.safetensors (what load needs), metrics.json, the
-confusion-matrix PNG and README.md (the model card). Only safetensors is ever loaded.
+A model folder holds config.json + model.safetensors (what load needs; cnn.model reads and
+writes them), metrics.json, the confusion-matrix PNG and README.md (the model card).
 """
 
 from __future__ import annotations
@@ -11,17 +11,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_model
-from huggingface_hub import CommitOperationAdd, EvalResult, HfApi, ModelCard, ModelCardData, get_token, snapshot_download
-from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+from huggingface_hub import CommitOperationAdd, EvalResult, HfApi, ModelCard, ModelCardData, get_token
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-from .checkpoint import atomic_write, atomic_write_text
-from .model import MNIST_MEAN, MNIST_STD, DigitCNN
+from .checkpoint import atomic_write_text
+from .model import CONFIG_NAME, MNIST_MEAN, MNIST_STD, WEIGHTS_NAME, DigitCNN, ModelLoadError, load_folder, save_pretrained
 
-WEIGHTS_NAME = "model.safetensors"
-CONFIG_NAME = "config.json"
 METRICS_NAME = "metrics.json"
 CARD_NAME = "README.md"
 CONFUSION_NAME = "confusion_matrix.png"
@@ -29,89 +24,10 @@ CONFUSION_NAME = "confusion_matrix.png"
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
 
-class ModelLoadError(RuntimeError):
-    """The weights or config could not be turned into a DigitCNN; the message names the file."""
-
-
-def save_pretrained(model: DigitCNN, out_dir: str | os.PathLike) -> None:
-    """Write config.json and model.safetensors into out_dir, each atomically."""
-    out = Path(out_dir)
-    config = dict(model._hub_mixin_config)
-    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True) + "\n")
-    atomic_write(out / WEIGHTS_NAME, lambda tmp: save_model(model, str(tmp), metadata={"format": "pt"}))
-
-
-def read_config(path: Path) -> dict[str, Any]:
-    """config.json as DigitCNN keyword arguments; anything else is a clear error."""
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelLoadError(f"{path}: cannot read the model config ({err})") from err
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{path}: the model config must be a JSON object")
-    known = set(DigitCNN._hub_mixin_init_parameters) - {"self"}
-    unknown = sorted(set(config) - known)
-    if unknown:
-        raise ModelLoadError(f"{path}: unknown DigitCNN settings {unknown}; expected some of {sorted(known)}")
-    return config
-
-
-def load_weights(model: DigitCNN, path: Path) -> DigitCNN:
-    """Load a safetensors file into `model`, requiring exactly the same tensor names and shapes."""
-    try:
-        state = load_file(str(path))
-    except (OSError, SafetensorError, ValueError) as err:
-        raise ModelLoadError(f"{path}: not a readable safetensors file ({err})") from err
-    expected = model.state_dict()
-    problems = [f"missing {k}" for k in expected if k not in state]
-    problems += [f"unexpected {k}" for k in state if k not in expected]
-    problems += [
-        f"{k} has shape {tuple(state[k].shape)}, the config needs {tuple(v.shape)}"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise ModelLoadError(f"{path}: the weights do not match config.json ({shown})")
-    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad:
-        raise ModelLoadError(f"{path}: tensors hold NaN or infinity: {bad[:5]}")
-    model.load_state_dict(state, strict=True)
-    return model
-
-
-def load_folder(folder: str | os.PathLike) -> DigitCNN:
-    """A DigitCNN in eval mode from a folder holding config.json and model.safetensors."""
-    folder = Path(folder)
-    for name in (CONFIG_NAME, WEIGHTS_NAME):
-        if not (folder / name).is_file():
-            raise ModelLoadError(f"{folder / name}: file not found")
-    config = read_config(folder / CONFIG_NAME)
-    try:
-        model = DigitCNN(**config)
-    except (TypeError, ValueError) as err:
-        raise ModelLoadError(f"{folder / CONFIG_NAME}: invalid DigitCNN settings ({err})") from err
-    return load_weights(model, folder / WEIGHTS_NAME).eval()
-
-
 def is_repo_id(source: str) -> bool:
     """'user/name' (not an existing local path)."""
     parts = str(source).split("/")
     return len(parts) == 2 and all(parts) and not Path(source).exists()
-
-
-def download(repo_id: str, revision: str | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The folder of config.json + model.safetensors for repo_id@revision, from huggingface_hub's cache.
-
-    One snapshot, so both files come from the same commit even while someone pushes. A cached
-    copy serves when HF_HUB_OFFLINE=1 or the Hub cannot be reached.
-    """
-    try:
-        folder = snapshot_download(repo_id, revision=revision, cache_dir=cache_dir, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME])
-        return Path(folder)
-    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, OSError, ValueError) as err:
-        where = f"{repo_id}@{revision}" if revision else repo_id
-        raise ModelLoadError(f"cannot fetch {where} from the Hub: {type(err).__name__}: {err}") from err
 
 
 def load_model(
@@ -130,7 +46,7 @@ def load_model(
     if Path(source).is_dir():
         return load_folder(source)
     if is_repo_id(str(source)):
-        return load_folder(download(str(source), revision, cache_dir))
+        return DigitCNN.from_pretrained(str(source), revision=revision, cache_dir=cache_dir)
     raise ModelLoadError(f"{source}: neither a model folder nor a Hub repo id like 'user/digit-cnn'")
 
 
@@ -341,7 +257,6 @@ blank image.
 With the project's code (`pip install -r requirements.txt` in the project):
 
 ```python
-import torch
 from PIL import Image
 from cnn import DigitCNN, to_mnist
 

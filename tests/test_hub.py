@@ -199,3 +199,21 @@ def test_corrupt_or_mismatching_weights_on_the_hub_give_a_clear_error(hub, tmp_p
 
     with pytest.raises(ModelLoadError, match=r"cannot fetch alice/no-such-repo"):
         cnn.load_model("alice/no-such-repo", cache_dir=tmp_path / "c5")
+
+
+def test_from_pretrained_is_the_strict_loader_with_the_hub_options(hub, tmp_path):
+    repo = "alice/digits-from-pretrained"
+    result = train_and_push(tmp_path / "run", repo)
+    assert result.returncode == 0, result.stderr[-3000:]
+    oid = commit_id(result.stdout)
+    cache = tmp_path / "cache"
+    model = cnn.DigitCNN.from_pretrained(repo, revision=oid, cache_dir=cache)
+    assert not model.training and model.temperature == json.loads((tmp_path / "run" / "config.json").read_text())["temperature"]
+    assert_same_tensors(model, tmp_path / "run" / "model.safetensors")
+    assert any(cache.rglob("model.safetensors"))  # cache_dir is honoured
+    again = cnn.DigitCNN.from_pretrained(repo, revision=oid, cache_dir=cache, local_files_only=True)
+    assert_same_tensors(again, tmp_path / "run" / "model.safetensors")
+    with pytest.raises(ModelLoadError, match="cannot fetch"):  # never pulled into this cache
+        cnn.DigitCNN.from_pretrained(repo, cache_dir=tmp_path / "empty", local_files_only=True)
+    with pytest.raises(ModelLoadError, match="cannot fetch alice/no-such-repo"):
+        cnn.DigitCNN.from_pretrained("alice/no-such-repo", cache_dir=cache)
