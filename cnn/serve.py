@@ -19,8 +19,8 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from .hub import ModelLoadError, load_model
-from .model import DigitCNN
+from .hub import load_model
+from .model import DigitCNN, ModelLoadError
 from .preprocess import Prepared, prepare
 
 log = logging.getLogger(__name__)
