@@ -257,6 +257,7 @@ blank image.
 With the project's code (`pip install -r requirements.txt` in the project):
 
 ```python
+import torch
 from PIL import Image
 from cnn import DigitCNN, to_mnist
 
@@ -315,7 +316,7 @@ def predict_proba(pixels):  # pixels: (N, 1, 28, 28) prepared as above
 | accuracy | {metrics['test_accuracy']:.2%} |
 | errors | {metrics['test_errors']} |
 | calibration error (ECE, 15 bins) | {_percent(metrics.get('test_ece'))} |
-| validation accuracy (the 5,000 held-out training digits) | {_percent(metrics.get('validation_accuracy'))} |
+| validation accuracy (the {metrics.get('train_config', {}).get('validation', 0):,} held-out training digits) | {_percent(metrics.get('validation_accuracy'))} |
 
 Per-class accuracy (digits 0 to 9):
 

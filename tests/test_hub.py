@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from huggingface_hub import ModelCard
+from PIL import Image
 from safetensors.torch import load_file, save_file
 
 import cnn
@@ -133,6 +134,15 @@ def test_model_card_plain_safetensors_recipe_runs(hub, tmp_path):
     pixels = torch.rand(4, 1, 28, 28)
     assert torch.allclose(model(pixels), reference(pixels))
     assert torch.allclose(namespace["predict_proba"](pixels), reference.predict_proba(pixels))
+
+
+def test_model_card_project_code_recipe_runs(hub, tmp_path, monkeypatch):
+    repo = "alice/digits-recipe-project"
+    assert train_and_push(tmp_path / "run", repo).returncode == 0
+    snippet = re.findall(r"```python\n(.*?)```", ModelCard.load(repo).text, re.S)[0]
+    monkeypatch.chdir(tmp_path)
+    Image.open(ROOT / "examples" / "seven_pencil.png").save(tmp_path / "digit.png")  # the file the recipe opens
+    exec(compile(snippet, "model-card-snippet", "exec"), {})  # raises if an import or a name is missing
 
 
 def test_token_is_never_printed_or_written(hub, tmp_path):
