@@ -32,7 +32,7 @@ from cnn.hub import (
     save_pretrained,
     write_model_card,
 )
-from cnn.metrics import expected_calibration_error, fit_temperature, logits_of, predict, render_confusion_matrix, summarize
+from cnn.metrics import calibrated_top1, expected_calibration_error, fit_temperature, logits_of, predict, render_confusion_matrix, summarize
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 
@@ -205,7 +205,7 @@ def calibrate(model: DigitCNN, val_x: torch.Tensor, val_y: torch.Tensor, seed: i
 def evaluate(model: DigitCNN, images: torch.Tensor, labels: torch.Tensor) -> dict:
     """Accuracy, per-class accuracy, confusion matrix and ECE of the calibrated probabilities."""
     logits = logits_of(model, images)
-    confidence, predictions = (logits / model.temperature).softmax(1).max(1)
+    confidence, predictions = calibrated_top1(logits, model.temperature)
     metrics = summarize(labels, predictions)
     metrics["test_ece"] = round(expected_calibration_error(confidence, predictions == labels), 5)
     return metrics
@@ -304,8 +304,8 @@ def main(cfg: TrainConfig) -> dict | None:
     final = DigitCNN(**CONFIGS[cfg.arch], temperature=round(temperature, 4))
     final.load_state_dict(trained.state_dict())
     final.eval()
-    raw_confidence, raw_predictions = val_logits.softmax(1).max(1)
-    val_confidence, val_predictions = (val_logits / final.temperature).softmax(1).max(1)
+    raw_confidence, raw_predictions = calibrated_top1(val_logits)
+    val_confidence, val_predictions = calibrated_top1(val_logits, final.temperature)
     metrics = evaluate(final, test_x, test_y)  # the test set, read once
     metrics.update(
         validation_accuracy=history[-1]["val_acc"] if history else None,

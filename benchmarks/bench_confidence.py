@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.augment import Augmentation, augment, distort, non_digits  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
-from cnn.metrics import expected_calibration_error, logits_of  # noqa: E402
+from cnn.metrics import calibrated_top1, expected_calibration_error, logits_of  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, NOT_A_DIGIT_BELOW  # noqa: E402
 
 
@@ -38,11 +38,11 @@ def main() -> None:
     generator = torch.Generator().manual_seed(2027)
     digits = torch.cat([val_x, augment(val_x, val_y, Augmentation(), generator)])
     truth = torch.cat([val_y, val_y])
-    confidence, predicted = (logits_of(model, digits) / model.temperature).softmax(1).max(1)
+    confidence, predicted = calibrated_top1(logits_of(model, digits), model.temperature)
     right = predicted == truth
     others = distort(non_digits(5000, generator), Augmentation(), generator).clamp(0, 1)
     others = others / others.amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-6)
-    other_confidence = (logits_of(model, others) / model.temperature).softmax(1).amax(1)
+    other_confidence, _ = calibrated_top1(logits_of(model, others), model.temperature)
 
     print(f"weights: {args.weights or 'shipped'}, temperature {model.temperature:g}")
     print(

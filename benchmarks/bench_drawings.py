@@ -21,27 +21,17 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
+from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, style_set  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    """|accuracy - confidence| averaged over equal-width confidence bins, weighted by their size."""
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
-    return float(total)
 
 
 def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -> dict[str, np.ndarray]:
@@ -72,7 +62,7 @@ def digit_report(name: str, drawings: list[Drawing], result: dict[str, np.ndarra
         top1=right.mean(),
         top3=result["top3"].mean(),
         refused=result["refused"].mean(),
-        ece=expected_calibration_error(result["confidence"][inked], right[inked]),
+        ece=expected_calibration_error(torch.from_numpy(result["confidence"][inked]), torch.from_numpy(right[inked])),
         wrong_sure=(wrong_shown & sure).sum() / max(1, wrong_shown.sum()),
         wrong=int(wrong_shown.sum()),
     )

@@ -30,6 +30,11 @@ def logits_of(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 10
         model.train(was_training)
 
 
+def calibrated_top1(logits: torch.Tensor, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The top-1 probability and class of each row of logits, after temperature scaling."""
+    return (logits / temperature).softmax(1).max(1)
+
+
 def expected_calibration_error(confidence: torch.Tensor, correct: torch.Tensor, bins: int = 15) -> float:
     """ECE of the top-1 answers: |accuracy - mean confidence| over equal-width confidence bins,
     weighted by the share of answers in each bin (Guo et al. 2017)."""

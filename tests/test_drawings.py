@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 import cnn
 from benchmarks.drawings import STYLES, _jitter, _skeleton_segments, pen_set, render, style_set
-from cnn.metrics import expected_calibration_error, fit_temperature
+from cnn.metrics import calibrated_top1, expected_calibration_error, fit_temperature
 from cnn.serve import Recognizer
 from test_preprocess import SEVEN, ZERO, distance, draw
 
@@ -118,7 +118,7 @@ def test_temperature_scaling_undoes_overconfidence_and_ece_measures_it():
 
 
 def _top1(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    confidence, prediction = logits.softmax(1).max(1)
+    confidence, prediction = calibrated_top1(logits)
     return confidence, prediction == labels
 
 
