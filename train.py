@@ -22,16 +22,9 @@ from cnn import CONFIGS, DigitCNN
 from cnn.augment import Augmentation, augment, distort, non_digits
 from cnn.checkpoint import atomic_write, atomic_write_text, load_training_state, save_training_state
 from cnn.data import VALIDATION_SIZE, batches, default_data_dir, load_mnist, to_channels_last, split_validation
-from cnn.hub import (
-    CONFUSION_NAME,
-    METRICS_NAME,
-    ModelLoadError,
-    PushError,
-    check_push_access,
-    push_folder,
-    save_pretrained,
-    write_model_card,
-)
+from cnn.card import CONFUSION_NAME, METRICS_NAME, write_model_card
+from cnn.model import ModelLoadError
+from cnn.publish import PushError, check_push_access, push_folder
 from cnn.metrics import calibrated_top1, expected_calibration_error, fit_temperature, logits_of, predict, render_confusion_matrix, summarize
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
@@ -213,7 +206,7 @@ def evaluate(model: DigitCNN, images: torch.Tensor, labels: torch.Tensor) -> dic
 
 def write_model_folder(final: DigitCNN, metrics: dict, out: Path, repo_id: str | None) -> None:
     """The model folder: weights + config (with the temperature), metrics, confusion matrix, card."""
-    save_pretrained(final, out)
+    final.save_pretrained(out)  # config.json (with the temperature) + model.safetensors, and the card below
     atomic_write_text(out / METRICS_NAME, json.dumps(metrics, indent=2) + "\n")
     title = f"MNIST test accuracy {metrics['test_accuracy']:.2%}"
     atomic_write(out / CONFUSION_NAME, lambda tmp: render_confusion_matrix(metrics["confusion_matrix"], tmp, title))

@@ -120,6 +120,16 @@ class DigitCNN(
         """The mixin's hook, for code that calls it directly: the same strict path."""
         return cls.from_pretrained(model_id, revision=revision, **options)
 
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """config.json and model.safetensors, each written atomically (the mixin's save_pretrained hook).
+
+        The config is the constructor's arguments with the current temperature, which train.py fits
+        after the weights.
+        """
+        config = {**self._hub_mixin_config, "temperature": self.temperature}
+        atomic_write_text(Path(save_directory) / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True) + "\n")
+        atomic_write(Path(save_directory) / WEIGHTS_NAME, lambda tmp: save_model(self, str(tmp), metadata={"format": "pt"}))
+
     @torch.inference_mode()
     def predict_proba(self, pixels: torch.Tensor) -> torch.Tensor:
         """Calibrated class probabilities for a batch of (N, 1, 28, 28) or (N, 28, 28) pixels."""
@@ -130,14 +140,6 @@ class DigitCNN(
 
 class ModelLoadError(RuntimeError):
     """The weights or config could not be turned into a DigitCNN; the message names the file."""
-
-
-def save_pretrained(model: DigitCNN, out_dir: str | os.PathLike) -> None:
-    """Write config.json and model.safetensors into out_dir, each atomically."""
-    out = Path(out_dir)
-    config = dict(model._hub_mixin_config)
-    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True) + "\n")
-    atomic_write(out / WEIGHTS_NAME, lambda tmp: save_model(model, str(tmp), metadata={"format": "pt"}))
 
 
 def read_config(path: Path) -> dict[str, Any]:

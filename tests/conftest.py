@@ -65,11 +65,14 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
-def start_app(env_extra: dict) -> subprocess.CompletedProcess:
-    """Import app.py in a fresh process with extra environment; prints which weights it serves."""
-    script = "import app; print('SERVING', app.SERVED.description)"
+def start_app(env_extra: dict, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Import the app.py in `cwd` in a fresh process with extra environment.
+
+    It prints which weights it serves and their temperature: "SERVING alice/x@main T=1.5".
+    """
+    script = "import app; print('SERVING', app.SERVED.description, f'T={app.SERVED.model.temperature:g}')"
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture(scope="session")

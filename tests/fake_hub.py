@@ -9,23 +9,26 @@ says; this hub only speaks the Git LFS "basic" transfer, so set HF_HUB_DISABLE_X
 huggingface_hub (or pass LFS files as open binary file objects, which makes the client fall back to LFS).
 Downloads never use Xet here: no `X-Xet-Hash` header is ever sent.
 
-Endpoints (model repos only; repo ids are "name" or "namespace/name"; a revision is a branch name or a full
-40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
+Endpoints (the ROUTES table below; repo ids are "namespace/name"; {kind} is models or spaces; a revision is a
+branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
   GET      /api/whoami-v2                                  who owns the Bearer token (401 if none/unknown)
-  POST     /api/repos/create                               create a repo (401 / 403 / 409 + {"url"})
+  POST     /api/repos/create                               create a model repo, or a Space with its sdk (409 + {"url"})
   POST     /api/validate-yaml                              README.md metadata check (always valid)
-  GET      /api/models/{repo_id}                           model info at main
-  GET      /api/models/{repo_id}/revision/{revision}       model info at a revision
-  GET      /api/models/{repo_id}/tree/{revision}[/{path}]  file listing (?recursive=true), for snapshot_download
-  GET      /api/models/{repo_id}/refs                      branches
-  POST     /api/models/{repo_id}/preupload/{revision}      "lfs" or "regular" upload mode per file
-  POST     /api/models/{repo_id}/commit/{branch}           NDJSON commit: header/file/lfsFile/deletedFile/deletedFolder
-  POST     /api/models/{repo_id}/branch/{branch}           create a branch ({"startingPoint"}, 409 if it exists)
-  GET      /api/models/{repo_id}/xet-{read,write}-token/*  501: this hub does not speak Xet
-  POST     /{repo_id}.git/info/lfs/objects/batch           Git LFS batch API, "basic" transfer
-  POST     /{repo_id}.git/info/lfs/objects/verify          LFS verify step after an upload
+  GET      /api/{kind}/{repo_id}[/revision/{revision}]     repo info at main or at a revision
+  GET      /api/{kind}/{repo_id}/tree/{revision}[/{path}]  file listing (?recursive=true), for snapshot_download
+  GET      /api/{kind}/{repo_id}/refs                      branches
+  POST     /api/{kind}/{repo_id}/preupload/{revision}      "lfs" or "regular" upload mode per file
+  POST     /api/{kind}/{repo_id}/commit/{branch}           NDJSON commit: header/file/lfsFile/deletedFile/deletedFolder
+  POST     /api/{kind}/{repo_id}/branch/{branch}           create a branch ({"startingPoint"}, 409 if it exists)
+  GET      /api/{kind}/{repo_id}/xet-{read,write}-token/*  501: this hub does not speak Xet
+  GET,POST /api/spaces/{repo_id}/variables                 a Space's variables (POST {"key", "value"} sets one)
+  GET      /api/spaces/{repo_id}/runtime                   RUNNING when the card's app_file is in the repo, else
+                                                           NO_APP_FILE (nothing is built or run here)
+  GET      /api/spaces/{repo_id}/logs/{build,run}          one server-sent event that says so
+  POST     /[spaces/]{repo_id}.git/info/lfs/objects/batch  Git LFS batch API, "basic" transfer
+  POST     /[spaces/]{repo_id}.git/info/lfs/objects/verify LFS verify step after an upload
   PUT      /lfs-upload/{sha256}                            LFS object upload (the batch API's href, no auth)
-  HEAD,GET /{repo_id}/resolve/{revision}/{path}            file metadata / content (Range supported)
+  HEAD,GET /[spaces/]{repo_id}/resolve/{revision}/{path}   file metadata / content (Range supported)
 Anything else answers 404. Errors are JSON {"error": ...} with X-Error-Message and, where the Hub sends it,
 X-Error-Code (RepoNotFound / RevisionNotFound / EntryNotFound). Like the Hub, an unknown Bearer token is a
 401 on every endpoint, and a private repo is "not found" (401 anonymous, 404 authenticated) to non-members.
@@ -41,12 +44,54 @@ import threading
 import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 LFS_SUFFIXES = (".safetensors", ".png")
 LFS_THRESHOLD = 10 * 1024 * 1024
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.png filter=lfs diff=lfs merge=lfs -text\n"
-_API_ACTIONS = {"revision", "tree", "refs", "preupload", "commit", "branch", "xet-read-token", "xet-write-token"}
+
+# Repo ids always have a namespace here ("alice/digit-cnn") and match as two segments, so a repo named like an
+# action ("alice/tree") routes right. A model is stored under its id, a Space under "spaces/{id}", as in URLs.
+_REPO = r"(?P<repo>[^/]+/[^/]+)"
+_API = rf"/api/(?P<kind>models|spaces)/{_REPO}"
+_SPACE_API = rf"/api/(?P<kind>spaces)/{_REPO}"
+_GIT = rf"/(?P<prefix>spaces/)?{_REPO}"
+# (methods, path pattern on the raw URL path, handler FakeHub._{name}); the first full match wins.
+ROUTES = [(methods, re.compile(pattern), name) for methods, pattern, name in [
+    (("PUT",), r"/lfs-upload/(?P<oid>[0-9a-f]{64})", "lfs_put"),
+    (("GET",), r"/api/whoami-v2", "whoami"),
+    (("POST",), r"/api/repos/create", "create"),
+    (("POST",), r"/api/validate-yaml", "validate_yaml"),
+    (("GET",), _API + r"(?:/revision/(?P<rev>[^/]+))?", "info"),
+    (("GET",), _API + r"/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
+    (("GET",), _API + r"/refs", "refs"),
+    (("POST",), _API + r"/preupload/(?P<rev>[^/]+)", "preupload"),
+    (("POST",), _API + r"/commit/(?P<rev>[^/]+)", "commit"),
+    (("POST",), _API + r"/branch/(?P<rev>.+)", "branch"),
+    (("GET",), _API + r"/xet-(?:read|write)-token/.*", "no_xet"),
+    (("GET", "POST"), _SPACE_API + r"/variables", "variables"),
+    (("GET",), _SPACE_API + r"/runtime", "runtime"),
+    (("GET",), _SPACE_API + r"/logs/(?P<log>build|run)", "logs"),
+    (("POST",), _GIT + r"\.git/info/lfs/objects/batch", "lfs_batch"),
+    (("POST",), _GIT + r"\.git/info/lfs/objects/verify", "lfs_verify"),
+    (("GET", "HEAD"), _GIT + r"/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
+]]
+
+
+class _Request(NamedTuple):
+    method: str
+    user: dict | None  # the token's owner, None when anonymous
+    groups: dict[str, str]  # the route's named groups, URL-decoded
+    query: dict
+    body: bytes
+    headers: object
+
+    @property
+    def key(self) -> str:
+        """Where the repo is stored: its id for a model, "spaces/{id}" for a Space."""
+        spaces = self.groups.get("kind") == "spaces" or self.groups.get("prefix")
+        return ("spaces/" if spaces else "") + self.groups["repo"]
 
 
 def is_lfs(path: str, data: bytes) -> bool:
@@ -90,9 +135,10 @@ def _json(body: bytes):
 class FakeHub:
     def __init__(self, tokens: dict[str, dict] | None = None, host: str = "127.0.0.1", port: int = 0):
         self.tokens = dict(tokens or {})  # token -> {"user": ..., "role": "write"|"read", "orgs": [...]}
-        self.repos: dict[str, dict] = {}  # repo_id -> {"private", "created", "refs", "commits"}
+        self.repos: dict[str, dict] = {}  # "ns/name" or "spaces/ns/name" -> {"private", "refs", "commits", ...}
         self.lfs: dict[str, bytes] = {}  # sha256 hex -> content
         self.requests: list[tuple[str, str]] = []  # (method, raw URL path without query)
+        self.routes_hit: set[str] = set()  # names of the ROUTES that answered
         self._lock = threading.RLock()
         self._fail: tuple[int, int | None] | None = None
         self._delay = 0.0
@@ -135,10 +181,10 @@ class FakeHub:
         with self._lock:
             self._delay = float(seconds)
 
-    def create_repo(self, repo_id: str, private: bool = False) -> dict:
-        """Plant a repo with its initial commit on main, as the Hub does on creation."""
+    def create_repo(self, repo_id: str, private: bool = False, sdk: str | None = None) -> dict:
+        """Plant a repo ("ns/name", or "spaces/ns/name" with an sdk) with its initial commit on main, as the Hub does."""
         with self._lock:
-            repo = {"private": private, "created": _now(), "refs": {}, "commits": {}}
+            repo = {"private": private, "created": _now(), "refs": {}, "commits": {}, "sdk": sdk, "variables": {}}
             self.repos[repo_id] = repo
             self._add_commit(repo_id, "main", {".gitattributes": GITATTRIBUTES}, "initial commit")
             return repo
@@ -203,8 +249,9 @@ class FakeHub:
     def _member(user: dict | None, namespace: str) -> bool:
         return user is not None and (namespace == user["user"] or namespace in user.get("orgs", []))
 
-    def _repo(self, user: dict | None, repo_id: str, write: bool = False) -> dict:
-        repo, namespace = self.repos.get(repo_id), repo_id.split("/")[0] if "/" in repo_id else ""
+    def _repo(self, req: _Request, write: bool = False) -> dict:
+        user, repo_id = req.user, req.groups["repo"]
+        repo, namespace = self.repos.get(req.key), repo_id.split("/")[0]
         if repo is None or (repo["private"] and not self._member(user, namespace)):
             raise HubError(401 if user is None else 404, "Repository not found", "RepoNotFound")
         if write and user is None:
@@ -213,34 +260,22 @@ class FakeHub:
             raise HubError(403, f"You don't have the rights to write to {repo_id}")
         return repo
 
-    def _route(self, method: str, segs: list[str], query: dict, body: bytes, headers):
-        if method == "PUT" and len(segs) == 2 and segs[0] == "lfs-upload":
-            return self._lfs_put(segs[1], body)
-        user = self._caller(headers)
-        if method == "GET" and segs == ["api", "whoami-v2"]:
-            return self._whoami(user)
-        if method == "POST" and segs == ["api", "repos", "create"]:
-            return self._create(user, _json(body))
-        if method == "POST" and segs == ["api", "validate-yaml"]:
-            return 200, {}, {"errors": [], "warnings": []}
-        if segs[:2] == ["api", "models"] and len(segs) > 2:
-            rest = segs[2:]
-            n = 2 if len(rest) > 1 and rest[1] not in _API_ACTIONS else 1
-            action = rest[n] if len(rest) > n else ""
-            return self._model_api(method, user, "/".join(rest[:n]), action, rest[n + 1 :], query, body)
-        for n in (2, 1):  # /{repo_id}/resolve/{revision}/{path}
-            if method in ("GET", "HEAD") and len(segs) > n + 2 and segs[n] == "resolve":
-                path, range_ = "/".join(segs[n + 2 :]), headers.get("Range")
-                return self._resolve(user, "/".join(segs[:n]), segs[n + 1], path, range_)
-        for n in (2, 1):  # /{repo_id}.git/info/lfs/objects/{batch,verify}
-            if method == "POST" and len(segs) == n + 4 and segs[n - 1].endswith(".git"):
-                if segs[n : n + 3] == ["info", "lfs", "objects"] and segs[-1] in ("batch", "verify"):
-                    repo_id = "/".join(segs[:n])[: -len(".git")]
-                    self._repo(user, repo_id, write=True)
-                    return (self._lfs_batch if segs[-1] == "batch" else self._lfs_verify)(repo_id, _json(body))
-        raise HubError(404, f"Not found: {method} /{'/'.join(segs)}")
+    def _route(self, method: str, path: str, query: dict, body: bytes, headers):
+        for methods, pattern, name in ROUTES:
+            match = pattern.fullmatch(path)
+            if method in methods and match:
+                groups = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
+                user = None if name == "lfs_put" else self._caller(headers)  # LFS hrefs carry no auth
+                with self._lock:
+                    self.routes_hit.add(name)
+                return getattr(self, "_" + name)(_Request(method, user, groups, query, body, headers))
+        raise HubError(404, f"Not found: {method} {path}")
 
-    def _whoami(self, user):
+    def _validate_yaml(self, req):
+        return 200, {}, {"errors": [], "warnings": []}
+
+    def _whoami(self, req):
+        user = req.user
         if user is None:
             raise HubError(401, "Invalid credentials in Authorization header")
         orgs = [{"type": "org", "name": org, "roleInOrg": "write"} for org in user.get("orgs", [])]
@@ -248,53 +283,93 @@ class FakeHub:
         return 200, {}, {"type": "user", "name": user["user"], "fullname": user["user"], "orgs": orgs,
                          "auth": {"type": "access_token", "accessToken": access}}
 
-    def _create(self, user, req: dict):
+    def _create(self, req):
+        user, request = req.user, _json(req.body)
         if user is None:
             raise HubError(401, "You must be authenticated to create a repo")
-        if req.get("type") not in (None, "model"):
-            raise HubError(400, "This fake hub only hosts model repos")
-        name, namespace = req.get("name"), req.get("organization") or user["user"]
+        kind = request.get("type") or "model"
+        if kind not in ("model", "space") or (kind == "space") != bool(request.get("sdk")):
+            raise HubError(400, "This fake hub hosts model repos, and Spaces that name their sdk")
+        name, namespace = request.get("name"), request.get("organization") or user["user"]
         if not isinstance(name, str) or not name or "/" in name:
             raise HubError(400, f"Invalid repo name: {name!r}")
         if user.get("role") != "write" or not self._member(user, namespace):
-            raise HubError(403, f'You don\'t have the rights to create a model under the namespace "{namespace}"')
+            raise HubError(403, f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"')
         repo_id = f"{namespace}/{name}"
-        url = f"{self.url}/{repo_id}"
-        if repo_id in self.repos:
-            raise HubError(409, "You already created this model repo", extra={"url": url})
-        self.create_repo(repo_id, private=req.get("visibility") == "private" or bool(req.get("private")))
+        key = ("spaces/" if kind == "space" else "") + repo_id
+        url = f"{self.url}/{key}"
+        if key in self.repos:
+            raise HubError(409, f"You already created this {kind} repo", extra={"url": url})
+        private = request.get("visibility") == "private" or bool(request.get("private"))
+        self.create_repo(key, private=private, sdk=request.get("sdk"))
         return 200, {}, {"url": url, "name": repo_id}
 
-    def _model_api(self, method, user, repo_id, action, args, query, body):
-        if action.startswith("xet-"):
-            raise HubError(501, "This fake hub does not speak Xet: set HF_HUB_DISABLE_XET=1 before importing "
-                                "huggingface_hub")
-        write = method == "POST"  # preupload, commit, branch
-        repo = self._repo(user, repo_id, write=write)
-        if method == "GET" and action in ("", "revision") and len(args) == (1 if action else 0):
-            oid = self._resolve_rev(repo, args[0] if args else "main")
-            return 200, {}, self._info(repo_id, repo, oid, blobs="blobs" in query)
-        if method == "GET" and action == "tree" and args:
-            recursive = query.get("recursive", ["false"])[0].lower() in ("1", "true")
-            return 200, {}, self._tree(repo, self._resolve_rev(repo, args[0]), "/".join(args[1:]), recursive)
-        if method == "GET" and action == "refs" and not args:
-            branches = [{"name": b, "ref": f"refs/heads/{b}", "targetCommit": oid} for b, oid in repo["refs"].items()]
-            return 200, {}, {"branches": branches, "converts": [], "tags": []}
-        if method == "POST" and action == "preupload" and len(args) == 1:
-            return self._preupload(repo, args[0], _json(body))
-        if method == "POST" and action == "commit" and len(args) == 1:
-            if query.get("create_pr"):
-                raise HubError(400, "This fake hub does not support pull requests")
-            return self._commit(repo_id, repo, args[0], body)
-        if method == "POST" and action == "branch" and args:
-            branch, start = "/".join(args), _json(body).get("startingPoint")
-            if branch in repo["refs"]:
-                raise HubError(409, f"Reference already exists: refs/heads/{branch}")
-            repo["refs"][branch] = self._resolve_rev(repo, start) if start else repo["refs"]["main"]
-            return 200, {}, {"name": branch, "ref": f"refs/heads/{branch}", "targetCommit": repo["refs"][branch]}
-        raise HubError(404, f"Not found: {method} /api/models/{repo_id}/{action}")
+    def _info(self, req):
+        repo = self._repo(req)
+        return 200, {}, self._info_of(req.groups["repo"], repo, self._resolve_rev(repo, req.groups.get("rev", "main")),
+                                      blobs="blobs" in req.query)
 
-    def _info(self, repo_id, repo, oid, blobs):
+    def _tree(self, req):
+        repo = self._repo(req)
+        recursive = req.query.get("recursive", ["false"])[0].lower() in ("1", "true")
+        return 200, {}, self._listing(repo, self._resolve_rev(repo, req.groups["rev"]), req.groups.get("path", ""), recursive)
+
+    def _refs(self, req):
+        repo = self._repo(req)
+        branches = [{"name": b, "ref": f"refs/heads/{b}", "targetCommit": oid} for b, oid in repo["refs"].items()]
+        return 200, {}, {"branches": branches, "converts": [], "tags": []}
+
+    def _preupload(self, req):
+        repo, answers = self._repo(req, write=True), []
+        files = repo["commits"][self._resolve_rev(repo, req.groups["rev"])]["files"]
+        for f in _json(req.body).get("files", []):
+            path, size = f["path"], int(f["size"])
+            lfs = size > 0 and (path.endswith(LFS_SUFFIXES) or size > LFS_THRESHOLD)
+            answer = {"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False}
+            if path in files:  # lets the client skip unchanged files, like the Hub
+                old = files[path]
+                answer["oid"] = hashlib.sha256(old).hexdigest() if is_lfs(path, old) else git_blob_oid(old)
+            answers.append(answer)
+        return 200, {}, {"files": answers, "commitOid": self._resolve_rev(repo, req.groups["rev"])}
+
+    def _branch(self, req):
+        repo, branch = self._repo(req, write=True), req.groups["rev"]
+        start = _json(req.body).get("startingPoint")
+        if branch in repo["refs"]:
+            raise HubError(409, f"Reference already exists: refs/heads/{branch}")
+        repo["refs"][branch] = self._resolve_rev(repo, start) if start else repo["refs"]["main"]
+        return 200, {}, {"name": branch, "ref": f"refs/heads/{branch}", "targetCommit": repo["refs"][branch]}
+
+    def _no_xet(self, req):
+        raise HubError(501, "This fake hub does not speak Xet: set HF_HUB_DISABLE_XET=1 before importing huggingface_hub")
+
+    def _variables(self, req):
+        repo = self._repo(req, write=req.method == "POST")
+        if req.method == "POST":
+            item = _json(req.body)
+            if not isinstance(item.get("key"), str) or not isinstance(item.get("value"), str):
+                raise HubError(400, "A variable needs a string key and value")
+            repo["variables"][item["key"]] = {"value": item["value"], "description": item.get("description"),
+                                              "updatedAt": _now()}
+        return 200, {}, repo["variables"]
+
+    def _runtime(self, req):
+        repo = self._repo(req)
+        files = repo["commits"][repo["refs"]["main"]]["files"]
+        header = re.search(rb"^app_file:\s*(\S+)", files.get("README.md", b""), re.MULTILINE)
+        app_file = header.group(1).decode() if header else "app.py"
+        stage = "RUNNING" if app_file in files else "NO_APP_FILE"  # nothing is built or run here
+        return 200, {}, {"stage": stage, "hardware": {"current": "cpu-basic", "requested": "cpu-basic"},
+                         "gcTimeout": 172800, "storage": None, "replicas": {"current": 1, "requested": 1}}
+
+    def _logs(self, req):
+        repo = self._repo(req)
+        line = (f"fake hub: a Space would now build commit {repo['refs']['main']} (sdk {repo['sdk']})"
+                if req.groups["log"] == "build" else "fake hub: no app runs here")
+        event = json.dumps({"data": line + "\n", "timestamp": _now()})
+        return 200, {"Content-Type": "text/event-stream"}, f"data: {event}\n\n".encode()
+
+    def _info_of(self, repo_id, repo, oid, blobs):
         commit, siblings = repo["commits"][oid], []
         for path, data in sorted(commit["files"].items()):
             sibling, entry = {"rfilename": path}, _file_entry(path, data)
@@ -309,7 +384,7 @@ class FakeHub:
                 "lastModified": commit["date"], "createdAt": repo["created"], "disabled": False, "gated": False,
                 "downloads": 0, "likes": 0, "tags": [], "siblings": siblings}
 
-    def _tree(self, repo, oid, path, recursive):
+    def _listing(self, repo, oid, path, recursive):
         files = repo["commits"][oid]["files"]
         prefix = path.strip("/") + "/" if path.strip("/") else ""
         if prefix and not any(p.startswith(prefix) for p in files):
@@ -325,21 +400,12 @@ class FakeHub:
                    for d in sorted(dirs)]
         return folders + entries
 
-    def _preupload(self, repo, revision, req):
-        files, answers = repo["commits"][self._resolve_rev(repo, revision)]["files"], []
-        for f in req.get("files", []):
-            path, size = f["path"], int(f["size"])
-            lfs = size > 0 and (path.endswith(LFS_SUFFIXES) or size > LFS_THRESHOLD)
-            answer = {"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False}
-            if path in files:  # lets the client skip unchanged files, like the Hub
-                old = files[path]
-                answer["oid"] = hashlib.sha256(old).hexdigest() if is_lfs(path, old) else git_blob_oid(old)
-            answers.append(answer)
-        return 200, {}, {"files": answers, "commitOid": self._resolve_rev(repo, revision)}
-
-    def _commit(self, repo_id, repo, branch, body):
+    def _commit(self, req):
+        repo, branch = self._repo(req, write=True), req.groups["rev"]
+        if req.query.get("create_pr"):
+            raise HubError(400, "This fake hub does not support pull requests")
         try:
-            lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+            lines = [json.loads(line) for line in req.body.splitlines() if line.strip()]
         except ValueError:
             raise HubError(400, "Invalid NDJSON body") from None
         header = next((line.get("value") for line in lines if line.get("key") == "header"), None)
@@ -370,30 +436,35 @@ class FakeHub:
             elif key != "header":
                 raise HubError(400, f"Unknown commit line key: {key!r}")
         message = header["summary"] + (f"\n\n{header['description']}" if header.get("description") else "")
-        oid = self._add_commit(repo_id, branch, files, message)
-        return 200, {}, {"success": True, "commitOid": oid, "commitUrl": f"{self.url}/{repo_id}/commit/{oid}",
+        oid = self._add_commit(req.key, branch, files, message)
+        return 200, {}, {"success": True, "commitOid": oid, "commitUrl": f"{self.url}/{req.key}/commit/{oid}",
                          "pullRequestUrl": None}
 
-    def _lfs_batch(self, repo_id, req):
-        if req.get("operation") != "upload":
+    def _lfs_batch(self, req):
+        self._repo(req, write=True)
+        request = _json(req.body)
+        if request.get("operation") != "upload":
             raise HubError(400, "This fake hub only supports LFS uploads")
         objects = []
-        for obj in req.get("objects", []):
+        for obj in request.get("objects", []):
             item = {"oid": obj["oid"], "size": obj["size"], "authenticated": True}
             if obj["oid"] not in self.lfs:  # already stored objects get no actions
                 self._pending_lfs[obj["oid"]] = obj["size"]
                 item["actions"] = {"upload": {"href": f"{self.url}/lfs-upload/{obj['oid']}"},
-                                   "verify": {"href": f"{self.url}/{repo_id}.git/info/lfs/objects/verify"}}
+                                   "verify": {"href": f"{self.url}/{req.key}.git/info/lfs/objects/verify"}}
             objects.append(item)
         return 200, {"Content-Type": "application/vnd.git-lfs+json"}, {"transfer": "basic", "objects": objects}
 
-    def _lfs_verify(self, repo_id, req):
-        data = self.lfs.get(req.get("oid"))
-        if data is None or len(data) != req.get("size"):
-            raise HubError(404, f"LFS object {req.get('oid')} not found")
+    def _lfs_verify(self, req):
+        self._repo(req, write=True)
+        request = _json(req.body)
+        data = self.lfs.get(request.get("oid"))
+        if data is None or len(data) != request.get("size"):
+            raise HubError(404, f"LFS object {request.get('oid')} not found")
         return 200, {}, {"success": True}
 
-    def _lfs_put(self, oid, body):
+    def _lfs_put(self, req):
+        oid, body = req.groups["oid"], req.body
         size = self._pending_lfs.get(oid)
         if size is None:
             raise HubError(403, f"No upload was requested for LFS object {oid}")
@@ -403,9 +474,9 @@ class FakeHub:
         del self._pending_lfs[oid]
         return 200, {"ETag": f'"{hashlib.md5(body).hexdigest()}"'}, b""
 
-    def _resolve(self, user, repo_id, revision, path, range_header):
-        repo = self._repo(user, repo_id)
-        oid = self._resolve_rev(repo, revision)
+    def _resolve(self, req):
+        repo, path, range_header = self._repo(req), req.groups["path"], req.headers.get("Range")
+        oid = self._resolve_rev(repo, req.groups["rev"])
         data = repo["commits"][oid]["files"].get(path)
         if data is None:
             raise HubError(404, "Entry not found", "EntryNotFound", headers={"X-Repo-Commit": oid})
@@ -465,9 +536,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status, retry_after = fail
                 extra = {} if retry_after is None else {"Retry-After": str(retry_after)}
                 raise HubError(status, f"Fake hub: injected HTTP {status}", headers=extra)
-            segs = [unquote(s) for s in split.path.split("/") if s]
             with hub._lock:
-                status, headers, payload = hub._route(self.command, segs, parse_qs(split.query), body, self.headers)
+                status, headers, payload = hub._route(self.command, split.path, parse_qs(split.query), body, self.headers)
         except HubError as err:
             status, payload = err.status, {"error": err.message, **err.extra}
             headers = {"X-Error-Message": err.message.encode("ascii", "replace").decode(), **err.headers}

@@ -84,13 +84,15 @@ def test_unreachable_hub_falls_back_to_the_shipped_weights(tmp_path):
 
 def test_model_repo_is_served_when_reachable(hub, tmp_path):
     folder = tmp_path / "model"
-    cnn.save_pretrained(cnn.load_model(), folder)
+    model = cnn.load_model()
+    model.temperature = 1.75  # marks these weights apart from the shipped ones (1.0565)
+    model.save_pretrained(folder)
     files = {name: (folder / name).read_bytes() for name in ("config.json", "model.safetensors")}
     hub.put_files("alice/served-digits", files)
     revision = hub.put_files("alice/served-digits", {"notes.txt": b"second commit"})
     result = start_app({"MODEL_REPO": "alice/served-digits", "MODEL_REVISION": revision, "HF_HOME": str(tmp_path / "home")})
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"SERVING alice/served-digits@{revision}" in result.stdout
+    assert f"SERVING alice/served-digits@{revision} T=1.75" in result.stdout
 
 
 def test_status_line_words_for_each_kind_of_answer():

@@ -92,7 +92,7 @@ def test_styles_mnist_rarely_shows_are_read_right(recognizer, style):
 def test_temperature_round_trips_through_config_and_load_model_applies_it(tmp_path):
     torch.manual_seed(0)
     model = cnn.DigitCNN(**cnn.CONFIGS["original"], temperature=1.75).eval()
-    cnn.save_pretrained(model, tmp_path)
+    model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["temperature"] == 1.75
     loaded = cnn.load_model(tmp_path)
     assert loaded.temperature == 1.75

@@ -22,7 +22,7 @@ from conftest import ROOT, start_app
 @pytest.fixture
 def good_folder(tmp_path):
     folder = tmp_path / "good"
-    cnn.save_pretrained(cnn.DigitCNN(channels=(8, 16), hidden=(32,)), folder)
+    cnn.DigitCNN(channels=(8, 16), hidden=(32,)).save_pretrained(folder)
     return folder
 
 

@@ -186,7 +186,7 @@ def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, messa
 
 def test_corrupt_or_mismatching_weights_on_the_hub_give_a_clear_error(hub, tmp_path):
     good = tmp_path / "good"
-    cnn.save_pretrained(cnn.DigitCNN(channels=(8, 16), hidden=(32,)), good)
+    cnn.DigitCNN(channels=(8, 16), hidden=(32,)).save_pretrained(good)
     config = (good / "config.json").read_bytes()
     weights = (good / "model.safetensors").read_bytes()
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import cnn
-from cnn import CONFIGS, DigitCNN, load_model, save_pretrained
+from cnn import CONFIGS, DigitCNN, load_model
 from cnn.hub import DEFAULT_WEIGHTS_DIR, load_folder
 from cnn.model import count_parameters
 
@@ -34,7 +34,7 @@ def test_original_configuration_matches_the_reported_architecture():
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_config_json_rebuilds_the_same_architecture(tmp_path, name):
     model = DigitCNN(**CONFIGS[name])
-    save_pretrained(model, tmp_path)
+    model.save_pretrained(tmp_path)
     rebuilt = DigitCNN(**json.loads((tmp_path / "config.json").read_text()))
     assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
     assert str(rebuilt) == str(model)
@@ -46,7 +46,7 @@ def test_safetensors_round_trip_keeps_every_tensor(tmp_path):
     # Non-default BatchNorm statistics, so buffers are checked too.
     model.train()
     model(torch.rand(16, 1, 28, 28))
-    save_pretrained(model, tmp_path)
+    model.save_pretrained(tmp_path)
     loaded = load_folder(tmp_path)
     original, restored = model.state_dict(), loaded.state_dict()
     assert original.keys() == restored.keys()
@@ -71,14 +71,14 @@ def test_default_weights_load_in_eval_mode():
 
 def test_hub_mixin_from_pretrained_reads_a_saved_folder(tmp_path):
     model = DigitCNN(channels=(8, 16), hidden=(32,))
-    save_pretrained(model, tmp_path)
+    model.save_pretrained(tmp_path)
     loaded = DigitCNN.from_pretrained(tmp_path)
     for key, value in model.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[key]), key
 
 
 def test_load_model_of_a_local_folder(tmp_path):
-    save_pretrained(DigitCNN(channels=(8,), hidden=()), tmp_path)
+    DigitCNN(channels=(8,), hidden=()).save_pretrained(tmp_path)
     model = load_model(tmp_path)
     assert model(torch.rand(1, 1, 28, 28)).shape == (1, 10)
 
