@@ -13,12 +13,10 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from cnn.serve import (
     LOW_CONFIDENCE,
     MAX_FILE_BYTES,
-    MAX_PIXELS,
     BadImage,
     Reading,
     Recognizer,
@@ -27,9 +25,6 @@ from cnn.serve import (
 )
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-# Gradio decodes sketchpad payloads itself: make PIL refuse decompression bombs there too
-# (it raises above twice this many pixels). Uploads to /predict are checked by open_image.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 BLANK = "blank"  # /predict's answer for an image without ink: documented in the README
 NOT_A_DIGIT = "not a digit"  # /predict's answer for noise, a filled shape, or strokes the model reads as no digit

@@ -36,7 +36,7 @@ TOP_K = 3
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
-MAX_FILE_BYTES = 20 * 1024 * 1024  # also given to Gradio (max_file_size), so uploads stop early
+MAX_FILE_BYTES = 20 * 2**20  # 20 MiB; app.py gives it to Gradio (max_file_size), which refuses larger uploads itself
 
 
 class BadImage(ValueError):
@@ -119,7 +119,7 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     if size == 0:
         raise BadImage("The file is empty.")
     if size > MAX_FILE_BYTES:
-        raise BadImage(f"The file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+        raise BadImage(f"The file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MiB.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

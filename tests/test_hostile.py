@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -50,6 +51,25 @@ def test_bad_files_get_a_clear_error(client, tmp_path, name):
     assert answer["label"].startswith("error: "), answer
     assert reason in answer["label"]
     assert ask(client, ROOT / "examples" / "seven_pencil.png")["label"] == "7"  # still serving, and right
+
+
+def test_an_image_just_over_25_megapixels_is_refused_with_its_size(client, tmp_path):
+    path = tmp_path / "wide.png"
+    path.write_bytes(black_png(6000, 4200))  # 25.2 megapixels, below PIL's own bomb warning (89 M)
+    answer = ask(client, path)
+    assert answer["label"] == "error: The image is 6000x4200 pixels; the limit is 25 megapixels."
+
+
+def test_files_over_20_mib_never_reach_predict(app_url, client, tmp_path):
+    path = tmp_path / "big.png"
+    seven = (ROOT / "examples" / "seven_pencil.png").read_bytes()
+    path.write_bytes(seven + b"\0" * (20 * 2**20 + 1 - len(seven)))  # a valid PNG, 1 byte over 20 MiB
+    with pytest.raises(ValueError, match="exceeds the maximum file size of 20971520 bytes"):
+        client.predict(handle_file(str(path)), api_name="/predict")  # gradio_client checks before sending
+    with path.open("rb") as f:  # a client that does not check gets HTTP 413 from the server
+        response = httpx.post(app_url.rstrip("/") + "/gradio_api/upload", files={"files": f}, timeout=60)
+    assert response.status_code == 413
+    assert ask(client, ROOT / "examples" / "seven_pencil.png")["label"] == "7"
 
 
 def test_a_real_12000_pixel_image_is_refused_before_decoding(client, tmp_path):
