@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -59,15 +65,41 @@ def test_not_an_image_is_a_clear_error_and_the_server_goes_on(client, tmp_path):
     assert client.predict(handle_file(str(good)), api_name="/predict")["label"] == "7"
 
 
-def test_readme_client_with_a_shared_ssl_context_reads_the_examples(app_url):
-    """The README's tip for scripted use: one SSL context reused by every call."""
+def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):
+    """The README's tip for scripted use, over HTTPS: the one SSL context given is what verifies the server."""
     import ssl
 
     from gradio_client import Client
 
-    client = Client(app_url, verbose=False, ssl_verify=ssl.create_default_context())
-    for name, digit in (("seven_pencil.png", "7"), ("four_chalkboard.png", "4"), ("nine_marker.png", "9")):
-        assert client.predict(handle_file(str(ROOT / "examples" / name)), api_name="/predict")["label"] == digit
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (f"import app; app.demo.launch(server_name='127.0.0.1', server_port={port}, ssl_certfile={str(cert)!r}, "
+              f"ssl_keyfile={str(key)!r}, ssl_verify=False, **app.LAUNCH_OPTIONS)")
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"https://127.0.0.1:{port}/"
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        for _ in range(240):  # the app imports torch and gradio first
+            try:
+                client = Client(url, verbose=False, ssl_verify=trusting)
+                break
+            except httpx.ConnectError as err:
+                assert "CERTIFICATE" not in str(err), err
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the HTTPS app did not start: {server.communicate(timeout=30)[0][-2000:]!r}")
+        for name, digit in (("seven_pencil.png", "7"), ("four_chalkboard.png", "4")):
+            assert client.predict(handle_file(str(ROOT / "examples" / name)), api_name="/predict")["label"] == digit
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            Client(url, verbose=False, ssl_verify=ssl.create_default_context())  # the system's CAs do not know it
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_the_api_lists_predict_and_hides_helpers(client):

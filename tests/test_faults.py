@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 import cnn
@@ -77,16 +77,15 @@ def test_hub_answering_5xx_at_start_falls_back_to_shipped_weights(hub, tmp_path)
 
 def test_hub_timing_out_at_start_falls_back_to_shipped_weights(hub, tmp_path):
     hub.put_files("alice/slow", {"config.json": b"{}"})
-    hub.delay(30)  # longer than the client's timeout
-    started = time.monotonic()
+    hub.delay(30)  # longer than MODEL_LOAD_TIMEOUT, shorter than huggingface_hub's own timeouts would allow
     try:
-        result = start_app({"MODEL_REPO": "alice/slow", "HF_HOME": str(tmp_path), "MODEL_LOAD_TIMEOUT": "3"})
+        result = start_app({"MODEL_REPO": "alice/slow", "HF_HOME": str(tmp_path), "MODEL_LOAD_TIMEOUT": "3",
+                            "HF_HUB_ETAG_TIMEOUT": "60", "HF_HUB_DOWNLOAD_TIMEOUT": "60"})
     finally:
         hub.delay(0)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "SERVING weights shipped with the app" in result.stdout
-    assert "WARNING" in result.stderr and "alice/slow" in result.stderr
-    assert time.monotonic() - started < 60
+    assert "MODEL_REPO=alice/slow could not be loaded (no answer from the Hub within 3 s)" in result.stderr
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -111,7 +110,7 @@ def checkpoint_epoch(path) -> int:
     try:
         with safe_open(str(path), framework="pt") as f:
             return json.loads(f.metadata()["info"])["epoch"]
-    except (OSError, KeyError, ValueError, Exception):  # not there yet
+    except (OSError, SafetensorError, KeyError, ValueError):  # not there yet, or half written
         return 0
 
 

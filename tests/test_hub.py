@@ -166,22 +166,25 @@ def test_token_is_never_printed_or_written(hub, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("token", "repo", "message"),
+    ("token", "repo", "message", "asks_the_hub"),
     [
-        (None, "alice/digits-refused", "no Hugging Face token"),
-        ("hf_not_a_real_token", "alice/digits-refused", "token was refused"),
-        (READ_TOKEN, "bob/digits-refused", "read-only"),
-        (WRITE_TOKEN, "mallory/digits-refused", "not mallory"),
-        (WRITE_TOKEN, "not a repo id", "wants a repo id"),
+        (None, "alice/digits-refused", "no Hugging Face token", False),
+        ("hf_not_a_real_token", "alice/digits-refused", "token was refused", True),
+        (READ_TOKEN, "bob/digits-refused", "read-only", True),
+        (WRITE_TOKEN, "mallory/digits-refused", "not mallory", True),
+        (WRITE_TOKEN, "not a repo id", "wants a repo id", False),
     ],
 )
-def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, message):
+def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, message, asks_the_hub):
+    before = len(hub.requests)
     result = train_and_push(tmp_path / "run", repo, token=token)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()  # refused before any training
-    assert repo not in hub.repos
+    asked = hub.requests[before:]
+    assert bool(asked) == asks_the_hub, asked  # a missing token or a malformed id is refused without any HTTP
+    assert all(method == "GET" for method, _ in asked)  # and nothing was created
 
 
 def test_corrupt_or_mismatching_weights_on_the_hub_give_a_clear_error(hub, tmp_path):
