@@ -22,47 +22,26 @@ def top1(value: dict) -> str:
     return value["label"]
 
 
-def test_redrawn_mnist_digits_are_read(client, mnist_test, tmp_path):
+def test_32_requests_in_flight_are_batched_and_each_gets_its_own_answer(client, mnist_test, tmp_path):
+    # Accuracy is test_accuracy's; bad and blank files are test_hostile's. This is about the batching:
+    # 32 different digits sent together come back in order, each with the answer the app gives it alone.
+    import app
+
     images, labels = mnist_test
     rng = np.random.default_rng(7)
-    sample = rng.choice(len(images), size=240, replace=False)
+    sample = rng.choice(len(images), size=32, replace=False)
     paths = []
     for n, index in enumerate(sample):
         paths.append(tmp_path / f"digit{n}.png")
         redraw(images[index], random_stroke(rng)).save(paths[-1])
-    answers = []
-    for start in range(0, len(paths), 32):  # 32 requests in flight at a time: served in batches
-        jobs = [client.submit(handle_file(str(p)), api_name="/predict") for p in paths[start : start + 32]]
-        answers += [job.result(timeout=120) for job in jobs]
-    read = [a for a in answers if a["label"] != "not a digit"]  # a rare refusal counts as wrong below
-    assert len(read) >= 0.99 * len(answers)
-    for answer in read:
-        confidences = answer["confidences"]
-        assert len(confidences) == 3
-        assert confidences[0]["confidence"] >= confidences[1]["confidence"] >= confidences[2]["confidence"]
-    accuracy = np.mean([top1(a) == str(labels[i]) for a, i in zip(answers, sample)])
-    assert accuracy >= 0.98, accuracy
-
-
-@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L"])
-def test_blank_image_gets_the_blank_answer(client, tmp_path, mode):
-    colour = {"RGB": (255, 255, 255), "RGBA": (0, 0, 0, 0), "L": 0}[mode]
-    path = tmp_path / "blank.png"
-    Image.new(mode, (300, 200), colour).save(path)
-    answer = client.predict(handle_file(str(path)), api_name="/predict")
-    assert answer["label"] == "blank"
-    assert not answer.get("confidences")
-
-
-def test_not_an_image_is_a_clear_error_and_the_server_goes_on(client, tmp_path):
-    bogus = tmp_path / "digit.png"
-    bogus.write_text("this is not a picture of a digit")
-    answer = client.predict(handle_file(str(bogus)), api_name="/predict")
-    assert answer["label"].startswith("error: ") and "not an image" in answer["label"]
-    assert not answer.get("confidences")
-    good = tmp_path / "seven.png"
-    Image.open(ROOT / "examples" / "seven_pencil.png").save(good)
-    assert client.predict(handle_file(str(good)), api_name="/predict")["label"] == "7"
+    jobs = [client.submit(handle_file(str(p)), api_name="/predict") for p in paths]
+    answers = [job.result(timeout=120) for job in jobs]
+    alone = [app.predict([str(p)])[0][0] for p in paths]  # {digit: probability} for the top 3, best first
+    assert len(set(map(str, alone))) > 5  # different drawings, different answers: a mix-up would show
+    for answer, expected in zip(answers, alone):
+        assert [c["label"] for c in answer["confidences"]] == list(expected)
+        assert [c["confidence"] for c in answer["confidences"]] == pytest.approx(list(expected.values()), abs=1e-4)
+    assert np.mean([a["label"] == str(labels[i]) for a, i in zip(answers, sample)]) >= 0.9  # they are digits
 
 
 def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):

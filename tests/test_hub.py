@@ -187,28 +187,14 @@ def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, messa
     assert all(method == "GET" for method, _ in asked)  # and nothing was created
 
 
-def test_corrupt_or_mismatching_weights_on_the_hub_give_a_clear_error(hub, tmp_path):
+def test_corrupt_weights_or_a_missing_repo_on_the_hub_give_a_clear_error(hub, tmp_path):
+    # A Hub download goes through the same strict checks as a local folder (every kind of damage: test_faults).
     good = tmp_path / "good"
     cnn.DigitCNN(channels=(8, 16), hidden=(32,)).save_pretrained(good)
-    config = (good / "config.json").read_bytes()
-    weights = (good / "model.safetensors").read_bytes()
-
-    hub.put_files("alice/digits-corrupt", {"config.json": config, "model.safetensors": b"\x00garbage" * 100})
+    hub.put_files("alice/digits-corrupt", {"config.json": (good / "config.json").read_bytes(),
+                                           "model.safetensors": b"\x00garbage" * 100})
     with pytest.raises(ModelLoadError, match=r"model\.safetensors: not a readable safetensors file"):
         cnn.load_model("alice/digits-corrupt", cache_dir=tmp_path / "c1")
-
-    hub.put_files("alice/digits-truncated", {"config.json": config, "model.safetensors": weights[: len(weights) // 2]})
-    with pytest.raises(ModelLoadError, match=r"model\.safetensors: not a readable safetensors file"):
-        cnn.load_model("alice/digits-truncated", cache_dir=tmp_path / "c2")
-
-    wider = json.dumps({**json.loads(config), "channels": [8, 32]}).encode()
-    hub.put_files("alice/digits-mismatch", {"config.json": wider, "model.safetensors": weights})
-    with pytest.raises(ModelLoadError, match=r"model\.safetensors: the weights do not match config\.json .*shape"):
-        cnn.load_model("alice/digits-mismatch", cache_dir=tmp_path / "c3")
-
-    hub.put_files("alice/digits-badconfig", {"config.json": b"{not json", "model.safetensors": weights})
-    with pytest.raises(ModelLoadError, match=r"config\.json: cannot read the model config"):
-        cnn.load_model("alice/digits-badconfig", cache_dir=tmp_path / "c4")
 
     with pytest.raises(ModelLoadError, match=r"cannot fetch alice/no-such-repo"):
         cnn.load_model("alice/no-such-repo", cache_dir=tmp_path / "c5")
