@@ -81,6 +81,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--arch must be one of {sorted(CONFIGS)}")
     if cfg.schedule not in ("onecycle", "constant"):
         parser.error("--schedule must be onecycle or constant")
+    if cfg.validation < 1:
+        parser.error("--validation must be at least 1: the temperature is fitted on those digits")
     if cfg.dry_run:
         cfg.subset = cfg.subset or 512
         cfg.epochs = given.get("epochs", 1)

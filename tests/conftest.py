@@ -7,23 +7,15 @@ the local Hub's socket is bound and the environment set here, before anything im
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(TESTS))
+from fake_hub import FakeHub  # tests/ and the root are on pytest's pythonpath (pytest.ini)
+from helpers import READ_TOKEN, WRITE_TOKEN
 
-from fake_hub import FakeHub  # noqa: E402
-
-WRITE_TOKEN = "hf_test_write_alice_0123456789"
-READ_TOKEN = "hf_test_read_bob_0123456789"
 HUB = FakeHub(
     tokens={
         WRITE_TOKEN: {"user": "alice", "role": "write", "orgs": ["digits-org"]},
@@ -63,16 +55,6 @@ def client(app_url):
     from gradio_client import Client
 
     return Client(app_url, verbose=False)
-
-
-def start_app(env_extra: dict, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Import the app.py in `cwd` in a fresh process with extra environment.
-
-    It prints which weights it serves and their temperature: "SERVING alice/x@main T=1.5".
-    """
-    script = "import app; print('SERVING', app.SERVED.description, f'T={app.SERVED.model.temperature:g}')"
-    env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture(scope="session")

@@ -134,7 +134,9 @@ def _json(body: bytes):
 
 class FakeHub:
     def __init__(self, tokens: dict[str, dict] | None = None, host: str = "127.0.0.1", port: int = 0):
-        self.tokens = dict(tokens or {})  # token -> {"user": ..., "role": "write"|"read", "orgs": [...]}
+        # token -> {"user": ..., "role": "write" | "read" | "fineGrained", "orgs": [names] or {name: "write" | "read"},
+        #           "scoped": [{"entity": name, "permissions": ["repo.write", ...]}] for a fine-grained token}
+        self.tokens = dict(tokens or {})
         self.repos: dict[str, dict] = {}  # "ns/name" or "spaces/ns/name" -> {"private", "refs", "commits", ...}
         self.lfs: dict[str, bytes] = {}  # sha256 hex -> content
         self.requests: list[tuple[str, str]] = []  # (method, raw URL path without query)
@@ -246,8 +248,19 @@ class FakeHub:
         return self.tokens[token]
 
     @staticmethod
-    def _member(user: dict | None, namespace: str) -> bool:
-        return user is not None and (namespace == user["user"] or namespace in user.get("orgs", []))
+    def _org_roles(user: dict) -> dict[str, str]:
+        orgs = user.get("orgs", [])
+        return dict(orgs) if isinstance(orgs, dict) else {org: "write" for org in orgs}
+
+    def _member(self, user: dict | None, namespace: str) -> bool:
+        return user is not None and (namespace == user["user"] or namespace in self._org_roles(user))
+
+    def _can_write(self, user: dict, namespace: str, repo_id: str) -> bool:
+        if user.get("role") == "fineGrained":
+            return any(scope["entity"] in (namespace, repo_id) and "repo.write" in scope["permissions"]
+                       for scope in user.get("scoped", []))
+        own = namespace == user["user"] or self._org_roles(user).get(namespace) == "write"
+        return user.get("role") == "write" and own
 
     def _repo(self, req: _Request, write: bool = False) -> dict:
         user, repo_id = req.user, req.groups["repo"]
@@ -256,7 +269,7 @@ class FakeHub:
             raise HubError(401 if user is None else 404, "Repository not found", "RepoNotFound")
         if write and user is None:
             raise HubError(401, "You must be authenticated to write to this repo")
-        if write and not (user.get("role") == "write" and self._member(user, namespace)):
+        if write and not self._can_write(user, namespace, repo_id):
             raise HubError(403, f"You don't have the rights to write to {repo_id}")
         return repo
 
@@ -278,8 +291,11 @@ class FakeHub:
         user = req.user
         if user is None:
             raise HubError(401, "Invalid credentials in Authorization header")
-        orgs = [{"type": "org", "name": org, "roleInOrg": "write"} for org in user.get("orgs", [])]
+        orgs = [{"type": "org", "name": org, "roleInOrg": role} for org, role in self._org_roles(user).items()]
         access = {"displayName": "test", "role": user.get("role", "read")}
+        if access["role"] == "fineGrained":
+            access["fineGrained"] = {"scoped": [{"entity": {"name": scope["entity"]}, "permissions": scope["permissions"]}
+                                                for scope in user.get("scoped", [])]}
         return 200, {}, {"type": "user", "name": user["user"], "fullname": user["user"], "orgs": orgs,
                          "auth": {"type": "access_token", "accessToken": access}}
 
@@ -293,9 +309,9 @@ class FakeHub:
         name, namespace = request.get("name"), request.get("organization") or user["user"]
         if not isinstance(name, str) or not name or "/" in name:
             raise HubError(400, f"Invalid repo name: {name!r}")
-        if user.get("role") != "write" or not self._member(user, namespace):
-            raise HubError(403, f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"')
         repo_id = f"{namespace}/{name}"
+        if not self._can_write(user, namespace, repo_id):
+            raise HubError(403, f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"')
         key = ("spaces/" if kind == "space" else "") + repo_id
         url = f"{self.url}/{key}"
         if key in self.repos:

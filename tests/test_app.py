@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -15,7 +16,7 @@ from PIL import Image
 
 import cnn
 from cnn.redraw import random_stroke, redraw
-from conftest import ROOT, start_app
+from helpers import ROOT, start_app
 
 
 def top1(value: dict) -> str:
@@ -44,6 +45,7 @@ def test_32_requests_in_flight_are_batched_and_each_gets_its_own_answer(client, 
     assert np.mean([a["label"] == str(labels[i]) for a, i in zip(answers, sample)]) >= 0.9  # they are digits
 
 
+@pytest.mark.slow
 def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):
     """The README's tip for scripted use, over HTTPS: the one SSL context given is what verifies the server."""
     import ssl
@@ -86,6 +88,7 @@ def test_the_api_lists_predict_and_hides_helpers(client):
     assert list(info["named_endpoints"]) == ["/predict"]
 
 
+@pytest.mark.slow
 def test_unreachable_hub_falls_back_to_the_shipped_weights(tmp_path):
     result = start_app({"MODEL_REPO": "alice/digit-cnn", "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-2000:]
@@ -93,6 +96,7 @@ def test_unreachable_hub_falls_back_to_the_shipped_weights(tmp_path):
     assert "WARNING" in result.stderr and "alice/digit-cnn" in result.stderr
 
 
+@pytest.mark.slow
 def test_model_repo_is_served_when_reachable(hub, tmp_path):
     folder = tmp_path / "model"
     model = cnn.load_model()
@@ -120,3 +124,18 @@ def test_status_line_words_for_each_kind_of_answer():
     flat = app.status_text(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), app.ASK_TO_DRAW)  # no digit in particular
     assert "Not a digit" in flat and app.label_value(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), None) == app.NOT_A_DIGIT
     assert app.status_text(None, app.ASK_TO_DRAW) == app.ASK_TO_DRAW
+
+
+def test_upload_box_and_each_example_read_their_digit():
+    import app
+
+    names = {"seven": "7", "three": "3", "four": "4", "two": "2", "nine": "9"}
+    for path in app.EXAMPLES:
+        digit = names[Path(path).name.split("_")[0]]
+        label, status, seen = app.read_upload(path)
+        assert next(iter(label)) == digit, (path, label)
+        assert f"It's **{app.a_or_an(digit)}**" in status, status
+        assert seen.shape == (28, 28) and seen.dtype == np.uint8 and seen.max() > 128  # what the model saw
+    assert app.read_upload(None) == (None, app.ASK_TO_DRAW, None)
+    label, status, seen = app.read_upload(str(ROOT / "README.md"))
+    assert label is None and seen is None and "not an image" in status

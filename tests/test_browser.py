@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT
+from helpers import ROOT
+from strokes import DIGIT_STROKES, smooth  # examples/strokes.py: examples/ is on pytest's pythonpath
 
-sys.path.insert(0, str(ROOT / "examples"))
-from strokes import DIGIT_STROKES, smooth  # noqa: E402
+pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -11,10 +11,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from huggingface_hub import SpaceCard, snapshot_download
 
 import cnn
-from conftest import ROOT, WRITE_TOKEN, start_app
+from helpers import ROOT, WRITE_TOKEN, start_app
 
 SPACE, MODEL = "alice/digit-recognizer", "alice/digit-cnn"
 # What the Space needs (app.py and what it imports or serves) and what must stay out of it.
@@ -48,6 +49,7 @@ def test_every_tracked_binary_file_goes_through_lfs():
     assert not not_lfs, f"binary files that a git push to the Hub would refuse: {not_lfs}"
 
 
+@pytest.mark.slow
 def test_readme_deploy_commands_create_a_space_that_serves_the_model_repo(hub, tmp_path):
     # The model repo that `train.py --push-to-hub` would have published, marked apart from the shipped weights.
     model = cnn.load_model()

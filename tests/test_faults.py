@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from safetensors.torch import load_file, save_file
 import cnn
 from cnn import ModelLoadError
 from cnn.checkpoint import atomic_write, atomic_write_text
-from conftest import ROOT, start_app
+from helpers import start_app, train_command, run_train
 
 
 @pytest.fixture
@@ -63,6 +62,7 @@ def test_weights_with_missing_tensors_or_nan_are_refused(good_folder):
         cnn.load_model(good_folder)
 
 
+@pytest.mark.slow
 def test_hub_answering_5xx_at_start_falls_back_to_shipped_weights(hub, tmp_path):
     hub.put_files("alice/flaky", {"config.json": b"{}"})
     hub.fail_with(503)
@@ -75,6 +75,7 @@ def test_hub_answering_5xx_at_start_falls_back_to_shipped_weights(hub, tmp_path)
     assert "WARNING" in result.stderr and "503" in result.stderr
 
 
+@pytest.mark.slow
 def test_hub_timing_out_at_start_falls_back_to_shipped_weights(hub, tmp_path):
     hub.put_files("alice/slow", {"config.json": b"{}"})
     hub.delay(30)  # longer than MODEL_LOAD_TIMEOUT, shorter than huggingface_hub's own timeouts would allow
@@ -102,8 +103,8 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary file left behind
 
 
-def train_command(out, *extra):
-    return [sys.executable, str(ROOT / "train.py"), "--subset", "3000", "--epochs", "3", "--seed", "11", "--out", str(out), *extra]
+def small_run(out, *extra):
+    return ("--subset", "3000", "--epochs", "3", "--seed", "11", "--out", out, *extra)
 
 
 def checkpoint_epoch(path) -> int:
@@ -114,12 +115,13 @@ def checkpoint_epoch(path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_one(tmp_path):
-    straight = subprocess.run(train_command(tmp_path / "straight"), capture_output=True, text=True, timeout=600)
+    straight = run_train(*small_run(tmp_path / "straight"))
     assert straight.returncode == 0, straight.stderr[-2000:]
 
     out = tmp_path / "killed"
-    run = subprocess.Popen(train_command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(train_command(*small_run(out)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while checkpoint_epoch(out / "checkpoint.safetensors") < 1 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -129,7 +131,7 @@ def test_a_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_one(tmp_pat
     assert 1 <= epoch_at_kill < 3, "the run was not killed mid-way"
     assert not (out / "model.safetensors").exists()
 
-    resumed = subprocess.run(train_command(out, "--resume"), capture_output=True, text=True, timeout=600)
+    resumed = run_train(*small_run(out, "--resume"))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"resuming after epoch {epoch_at_kill}" in resumed.stdout
     a, b = load_file(str(tmp_path / "straight" / "model.safetensors")), load_file(str(out / "model.safetensors"))
@@ -138,8 +140,9 @@ def test_a_killed_run_resumes_and_ends_exactly_like_an_uninterrupted_one(tmp_pat
     assert [h["epoch"] for h in history] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_resume_refuses_other_settings(tmp_path):
-    first = subprocess.run(train_command(tmp_path, "--epochs", "1"), capture_output=True, text=True, timeout=600)
+    first = run_train(*small_run(tmp_path, "--epochs", "1"))
     assert first.returncode == 0, first.stderr[-2000:]
-    other = subprocess.run(train_command(tmp_path, "--epochs", "1", "--lr", "0.01", "--resume"), capture_output=True, text=True, timeout=600)
+    other = run_train(*small_run(tmp_path, "--epochs", "1", "--lr", "0.01", "--resume"))
     assert other.returncode != 0 and "other settings" in other.stderr

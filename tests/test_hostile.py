@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import ROOT
+from helpers import ROOT
 from images import black_png, encode, noise
 
 SEVEN = Image.open(ROOT / "examples" / "seven_pencil.png").convert("RGB")

@@ -20,19 +20,19 @@ from safetensors.torch import load_file, save_file
 
 import cnn
 from cnn import ModelLoadError
-from conftest import HF_HOME, READ_TOKEN, ROOT, WRITE_TOKEN
+from helpers import READ_TOKEN, ROOT, WRITE_TOKEN, run_train, start_app
 
-
-def run(args: list[str], token: str | None = WRITE_TOKEN, hf_home: str = HF_HOME, **env_extra) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN",)}
-    env.update(HF_HOME=hf_home, **env_extra)
-    if token:
-        env["HF_TOKEN"] = token
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+pytestmark = pytest.mark.slow
 
 
 def train_and_push(out: Path, repo: str, *extra: str, token: str | None = WRITE_TOKEN) -> subprocess.CompletedProcess:
-    return run([str(ROOT / "train.py"), "--dry-run", "--out", str(out), "--push-to-hub", repo, *extra], token=token)
+    return run_train("--dry-run", "--out", out, "--push-to-hub", repo, *extra, token=token)
+
+
+def load_in_a_fresh_process(repo: str, hf_home: Path, **env_extra: str) -> subprocess.CompletedProcess:
+    script = "import cnn, sys; m = cnn.load_model(sys.argv[1]); print('loaded', type(m).__name__)"
+    env = {**{k: v for k, v in os.environ.items() if k != "HF_TOKEN"}, "HF_HOME": str(hf_home), **env_extra}
+    return subprocess.run([sys.executable, "-c", script, repo], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
 
 
 def commit_id(stdout: str) -> str:
@@ -70,9 +70,9 @@ def test_a_second_push_is_a_new_commit_and_old_commits_stay_loadable(hub, tmp_pa
     repo = "alice/digits-history"
     first = train_and_push(tmp_path / "a", repo, "--seed", "1")
     assert first.returncode == 0, first.stderr[-3000:]
-    run_b = run([str(ROOT / "train.py"), "--dry-run", "--seed", "2", "--out", str(tmp_path / "b")])
+    run_b = run_train("--dry-run", "--seed", "2", "--out", tmp_path / "b")
     assert run_b.returncode == 0, run_b.stderr[-3000:]
-    second = run([str(ROOT / "train.py"), "--push-only", str(tmp_path / "b"), "--push-to-hub", repo])
+    second = run_train("--push-only", tmp_path / "b", "--push-to-hub", repo, token=WRITE_TOKEN)
     assert second.returncode == 0, second.stderr[-3000:]
     first_oid, second_oid = commit_id(first.stdout), commit_id(second.stdout)
     assert first_oid != second_oid and hub.commits(repo)[:2] == [second_oid, first_oid]
@@ -92,19 +92,22 @@ def test_push_to_a_branch(hub, tmp_path):
         cnn.load_model(repo, revision="experiment", cache_dir=tmp_path / "anon")
 
 
-def test_offline_load_after_one_pull(hub, tmp_path):
+def test_offline_or_unreachable_hub_after_one_pull_loads_from_the_cache(hub, tmp_path):
     repo = "alice/digits-offline"
     assert train_and_push(tmp_path / "run", repo).returncode == 0
-    hf_home = str(tmp_path / "home")
-    script = "import cnn, sys; m = cnn.load_model(sys.argv[1]); print('loaded', type(m).__name__)"
-    online = run(["-c", script, repo], token=None, hf_home=hf_home)
+    home = tmp_path / "home"
+    online = load_in_a_fresh_process(repo, home)
     assert online.returncode == 0 and "loaded DigitCNN" in online.stdout, online.stderr[-2000:]
     requests_before = len(hub.requests)
-    offline = run(["-c", script, repo], token=None, hf_home=hf_home, HF_HUB_OFFLINE="1")
+    offline = load_in_a_fresh_process(repo, home, HF_HUB_OFFLINE="1")
     assert offline.returncode == 0 and "loaded DigitCNN" in offline.stdout, offline.stderr[-2000:]
     assert len(hub.requests) == requests_before  # served from the cache, no HTTP at all
-    never_pulled = run(["-c", script, repo], token=None, hf_home=str(tmp_path / "other"), HF_HUB_OFFLINE="1")
+    never_pulled = load_in_a_fresh_process(repo, tmp_path / "other", HF_HUB_OFFLINE="1")
     assert never_pulled.returncode != 0 and "cannot fetch" in never_pulled.stderr
+    # A Space restarting while the Hub is down: it serves the repo's cached weights, not the fallback.
+    restarted = start_app({"MODEL_REPO": repo, "HF_HOME": str(home), "HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert restarted.returncode == 0, restarted.stderr[-2000:]
+    assert f"SERVING {repo}@main" in restarted.stdout
 
 
 def test_model_card_parses_and_carries_the_measured_accuracy(hub, tmp_path):
@@ -145,6 +148,14 @@ def test_model_card_project_code_recipe_runs(hub, tmp_path, monkeypatch):
     exec(compile(snippet, "model-card-snippet", "exec"), {})  # raises if an import or a name is missing
 
 
+def test_a_fine_grained_token_with_repo_write_can_push(hub, tmp_path):
+    hub.tokens["hf_fine_grained_write"] = {"user": "alice", "role": "fineGrained",
+                                           "scoped": [{"entity": "alice", "permissions": ["repo.content.read", "repo.write"]}]}
+    result = train_and_push(tmp_path / "run", "alice/digits-fine", token="hf_fine_grained_write")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "model.safetensors" in hub.files("alice/digits-fine")
+
+
 def test_token_is_never_printed_or_written(hub, tmp_path):
     secret = "hf_secret_token_that_must_not_leak_42"
     hub.tokens[secret] = {"user": "alice", "role": "write", "orgs": []}
@@ -152,12 +163,12 @@ def test_token_is_never_printed_or_written(hub, tmp_path):
     results = [
         train_and_push(tmp_path / "run", "alice/digits-secret", token=secret),
         train_and_push(tmp_path / "run2", "mallory/digits-secret", token=secret),  # refused: its output too
-        run([str(ROOT / "train.py"), "--push-only", str(tmp_path / "run"), "--push-to-hub", "alice/digits-secret"], token=secret, hf_home=str(hf_home)),
+        run_train("--push-only", tmp_path / "run", "--push-to-hub", "alice/digits-secret", token=secret, HF_HOME=str(hf_home)),
     ]
     assert results[0].returncode == 0 and results[1].returncode != 0 and results[2].returncode == 0
     for result in results:
         assert secret not in result.stdout and secret not in result.stderr
-    for folder in (tmp_path, Path(HF_HOME)):
+    for folder in (tmp_path, Path(os.environ["HF_HOME"])):
         for path in folder.rglob("*"):
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path
@@ -173,9 +184,14 @@ def test_token_is_never_printed_or_written(hub, tmp_path):
         (READ_TOKEN, "bob/digits-refused", "read-only", True),
         (WRITE_TOKEN, "mallory/digits-refused", "not mallory", True),
         (WRITE_TOKEN, "not a repo id", "wants a repo id", False),
+        ("hf_org_reader", "digits-org/digits-refused", "only have read access in the organisation digits-org", True),
+        ("hf_fine_grained_read", "alice/digits-refused", "no repo.write permission on alice", True),
     ],
 )
 def test_push_fails_early_with_a_clear_message(hub, tmp_path, token, repo, message, asks_the_hub):
+    hub.tokens["hf_org_reader"] = {"user": "carol", "role": "write", "orgs": {"digits-org": "read"}}
+    hub.tokens["hf_fine_grained_read"] = {"user": "alice", "role": "fineGrained",
+                                          "scoped": [{"entity": "alice", "permissions": ["repo.content.read"]}]}
     before = len(hub.requests)
     result = train_and_push(tmp_path / "run", repo, token=token)
     assert result.returncode != 0

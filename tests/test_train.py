@@ -1,46 +1,46 @@
 """train.py end to end, as a user runs it (a subprocess), in its --dry-run size."""
 
 import json
-import subprocess
-import sys
 
+import pytest
 import torch
 from PIL import Image
 from safetensors.torch import load_file
 
 import cnn
-from conftest import ROOT
+from helpers import WRITE_TOKEN, run_train
+
+pytestmark = pytest.mark.slow
+
+ORIGINAL_RECIPE = ("--arch", "original", "--schedule", "constant", "--lr", "1e-3", "--weight-decay", "0",
+                   "--ema-decay", "0", "--no-augment", "--outliers", "0")
 
 
-def run_train(out, *extra):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), "--dry-run", "--out", str(out), *extra],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def dry_run(out, *extra):
+    result = run_train("--dry-run", "--out", out, *extra)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
 
 def test_dry_run_writes_a_loadable_model_folder(tmp_path):
-    result = run_train(tmp_path)
+    result = dry_run(tmp_path)
     assert "test accuracy" in result.stdout
     for name in ("model.safetensors", "config.json", "metrics.json", "README.md", "confusion_matrix.png"):
         assert (tmp_path / name).is_file(), name
     model = cnn.load_model(tmp_path)
     assert isinstance(model, cnn.DigitCNN) and not model.training
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert 0 <= metrics["test_accuracy"] <= 1
     matrix = metrics["confusion_matrix"]
     assert len(matrix) == 10 and sum(map(sum, matrix)) == metrics["test_samples"] == 512
+    right = sum(matrix[d][d] for d in range(10))  # the reported accuracy is the matrix's diagonal
+    assert metrics["test_accuracy"] == right / 512 and metrics["test_errors"] == 512 - right
     assert set(metrics["per_class_accuracy"]) == {str(d) for d in range(10)}
     with Image.open(tmp_path / "confusion_matrix.png") as png:
         assert png.size[0] > 300
 
 
 def test_dry_run_honours_epochs_holds_out_validation_and_calibrates(tmp_path):
-    run_train(tmp_path, "--epochs=2", "--subset", "1000")
+    dry_run(tmp_path, "--epochs=2", "--subset", "1000")
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [row["epoch"] for row in metrics["history"]] == [1, 2]
     assert all("val_acc" in row and "test_acc" not in row for row in metrics["history"])  # test read once, at the end
@@ -52,20 +52,33 @@ def test_dry_run_honours_epochs_holds_out_validation_and_calibrates(tmp_path):
 
 
 def test_same_seed_same_weights_other_seed_other_weights(tmp_path):
-    run_train(tmp_path / "a", "--seed", "3")
-    run_train(tmp_path / "b", "--seed", "3")
-    run_train(tmp_path / "c", "--seed", "4")
+    dry_run(tmp_path / "a", "--seed", "3")
+    dry_run(tmp_path / "b", "--seed", "3")
+    dry_run(tmp_path / "c", "--seed", "4")
     a, b, c = (load_file(str(tmp_path / run / "model.safetensors")) for run in "abc")
     assert all(torch.equal(a[key], b[key]) for key in a)
     assert not all(torch.equal(a[key], c[key]) for key in a)
 
 
 def test_bad_arguments_are_refused_with_a_message(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), "--arch", "nonsense", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 2
-    assert "--arch must be one of" in result.stderr
+    for args, message in ((("--arch", "nonsense"), "--arch must be one of"),
+                          (("--validation", "0"), "--validation must be at least 1")):
+        result = run_train(*args, "--out", tmp_path)
+        assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+
+
+def test_the_original_recipe_still_trains(tmp_path):
+    # README, "What changed": the architecture and recipe the project started from, as flags.
+    dry_run(tmp_path, *ORIGINAL_RECIPE)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["convs_per_block"] == 1
+    recorded = json.loads((tmp_path / "metrics.json").read_text())["train_config"]
+    assert (recorded["schedule"], recorded["augment"], recorded["outliers"], recorded["ema_decay"]) == ("constant", False, 0, 0.0)
+
+
+def test_push_only_refuses_an_incomplete_model_folder(hub, tmp_path):
+    dry_run(tmp_path)
+    (tmp_path / "metrics.json").unlink()
+    result = run_train("--push-only", tmp_path, "--push-to-hub", "alice/digits-incomplete", token=WRITE_TOKEN)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a complete model folder: missing ['metrics.json']" in result.stderr
