@@ -35,6 +35,7 @@ SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
 
 ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**: any size, anywhere on the canvas."
+ASK_TO_UPLOAD = "🖼️ **Upload or paste a picture** of one digit, or click an example."
 NOTHING_FOUND = "🔍 No digit found: the image looks blank."
 
 
@@ -102,7 +103,7 @@ def predict(paths: list[str | None]) -> tuple[list]:
 def read_upload(path: str | None) -> tuple:
     """The page's upload or example: label, status line and what the model sees."""
     if path is None:
-        return None, ASK_TO_DRAW, None
+        return None, ASK_TO_UPLOAD, None
     try:
         image = open_image(path)
     except BadImage as err:
@@ -130,8 +131,13 @@ KEEP_PEN_READY = """
 """
 
 CSS = """
-#preview img { width: 168px !important; height: 168px !important; object-fit: contain; image-rendering: pixelated; }
+#preview img { width: 112px !important; height: 112px !important; object-fit: contain; image-rendering: pixelated; }
 #sketchpad canvas { touch-action: none; }
+/* A steady layout: the answer area keeps its place and size whatever the answer. */
+#answer { height: 196px; overflow: hidden; }
+#status { min-height: 4.6em; }
+/* The examples are drawings on paper: show them on paper in dark mode too. */
+#examples img { background: #ffffff; }
 """
 
 EXAMPLES = [
@@ -142,24 +148,38 @@ EXAMPLES = [
 with gr.Blocks(title="Digit recognizer") as demo:
     gr.Markdown(
         "# ✍️ Handwritten digit recognizer\n"
-        "Draw a digit from 0 to 9 with your mouse or finger: the model reads it as you draw."
+        "Draw a digit from 0 to 9 with your mouse or finger: the model reads it as you draw.",
+        elem_id="intro",
     )
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=300):
-            sketch = gr.Sketchpad(
-                elem_id="sketchpad",
-                label="Draw here",
-                type="pil",
-                image_mode="RGBA",
-                canvas_size=(400, 400),
-                height=460,
-                format="png",  # lossless: webp would smear the strokes
-                layers=False,
-                transforms=(),
-                brush=gr.Brush(default_size=20, colors=["#000000"], color_mode="fixed"),
-            )
-            read_button = gr.Button("Read my digit", variant="primary")
-        with gr.Column(scale=2, min_width=260):
+        # One input at a time: the answer is always about the tab in view, and switching tabs
+        # reads that tab's input again.
+        with gr.Column(scale=3, min_width=300), gr.Tabs(elem_id="inputs"):
+            with gr.Tab("Draw", id="draw", elem_id="draw-tab") as draw_tab:
+                sketch = gr.Sketchpad(
+                    elem_id="sketchpad",
+                    show_label=False,
+                    type="pil",
+                    image_mode="RGBA",
+                    canvas_size=(400, 400),
+                    format="png",  # lossless: webp would smear the strokes
+                    layers=False,
+                    transforms=(),
+                    brush=gr.Brush(default_size=20, colors=["#000000"], color_mode="fixed"),
+                )
+                read_button = gr.Button("Read my digit", variant="primary", elem_id="read")
+            with gr.Tab("Upload a picture", id="upload", elem_id="upload-tab") as upload_tab:
+                upload = gr.Image(
+                    elem_id="upload",
+                    label="Upload or paste a picture of one digit",
+                    type="filepath",
+                    image_mode=None,  # no decoding by Gradio: open_image checks the size first
+                    sources=["upload", "clipboard"],
+                    height=260,
+                )
+                gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one", elem_id="examples")
+        # After the input, so that on a phone the answer comes right below the canvas.
+        with gr.Column(scale=2, min_width=260, elem_id="answer-area"):
             label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
             status = gr.Markdown(ASK_TO_DRAW, elem_id="status")
             # A caption, not the image's label: Gradio floats the label over the image's top.
@@ -169,28 +189,15 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 show_label=False,
                 elem_id="preview",
                 interactive=False,
-                height=168,
-                width=168,
+                height=112,
+                width=112,
                 buttons=[],
             )
-    # Below the answer, so that on a phone the answer comes right after the canvas.
-    with gr.Row(equal_height=False):
-        upload = gr.Image(
-            elem_id="upload",
-            label="…or upload or paste a picture of one digit",
-            type="filepath",
-            image_mode=None,  # no decoding by Gradio: open_image checks the size first
-            sources=["upload", "clipboard"],
-            height=220,
-            scale=3,
-        )
-        with gr.Column(scale=2, min_width=260):
-            gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one")
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
 
     gr.on(
-        triggers=[sketch.change, read_button.click],
+        triggers=[sketch.change, read_button.click, draw_tab.select],
         fn=read_drawings,
         inputs=sketch,
         outputs=[label, status, seen],
@@ -200,8 +207,14 @@ with gr.Blocks(title="Digit recognizer") as demo:
         api_visibility="private",
         trigger_mode="always_last",  # while drawing, only the latest stroke's reading matters
     )
-
-    upload.change(read_upload, inputs=upload, outputs=[label, status, seen], api_visibility="private", show_progress="hidden")
+    gr.on(
+        triggers=[upload.change, upload_tab.select],
+        fn=read_upload,
+        inputs=upload,
+        outputs=[label, status, seen],
+        show_progress="hidden",
+        api_visibility="private",
+    )
 
     # The public API. A File input, not an Image: Gradio would decode an Image itself, and a
     # broken file would then fail every request of its batch with a vague error. (A validator

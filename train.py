@@ -53,8 +53,8 @@ class TrainConfig:
     seed: int = setting(0, "random seed for initialisation, shuffling, augmentation and dropout; same seed, same machine, same weights")
     device: str = setting("auto", "auto (cuda when there is one), cpu or cuda")
     threads: int = setting(0, "torch CPU threads (0: torch's default, all cores)")
-    data_dir: str = setting(default_data_dir(), "MNIST root (holds MNIST/raw); $MNIST_ROOT or ../shared/data; downloaded there when missing")
-    out: str = setting("runs/latest", "output folder: model.safetensors, config.json, metrics.json, README.md, confusion matrix, checkpoint")
+    data_dir: str = setting("", "MNIST root, the folder holding MNIST/raw; downloaded there when missing (default: $MNIST_ROOT, else ../shared/data when it holds MNIST, else ./data)")
+    out: str = setting("runs/latest", "output folder: model.safetensors, config.json, metrics.json, README.md, confusion matrix, checkpoint (a dry run: runs/dry-run)")
     subset: int = setting(0, "use only the first N training and test digits (0: all); for smoke tests")
     dry_run: bool = setting(False, "tiny run (--subset 512, 1 epoch unless --epochs is given) to smoke-test everything in seconds")
     resume: bool = setting(False, "continue the run in --out from its last finished epoch")
@@ -68,7 +68,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for option in fields(TrainConfig):
         flag = "--" + option.name.replace("_", "-")
-        help = f"{option.metadata['help']} (default: {option.default})"
+        help = option.metadata["help"] + ("" if option.default in ("", False) or "(default:" in option.metadata["help"]
+                                           else f" (default: {option.default})")
         # SUPPRESS: only the flags given on the command line appear, so defaults that depend on
         # other flags (--dry-run's single epoch) are resolved after parsing.
         if isinstance(option.default, bool):
@@ -83,9 +84,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--schedule must be onecycle or constant")
     if cfg.validation < 1:
         parser.error("--validation must be at least 1: the temperature is fitted on those digits")
+    cfg.data_dir = cfg.data_dir or default_data_dir()
     if cfg.dry_run:
         cfg.subset = cfg.subset or 512
         cfg.epochs = given.get("epochs", 1)
+        cfg.out = given.get("out", "runs/dry-run")  # never over a real run and its checkpoint
     if (cfg.private or cfg.revision or cfg.push_only) and not cfg.push_to_hub:
         parser.error("--private, --revision and --push-only go with --push-to-hub USER/REPO")
     return cfg
@@ -243,8 +246,14 @@ def main(cfg: TrainConfig) -> dict | None:
     torch.use_deterministic_algorithms(device.type == "cpu")
     generator = torch.Generator(device=device).manual_seed(cfg.seed)
 
-    train_x, train_y = load_mnist(cfg.data_dir, train=True)
-    test_x, test_y = load_mnist(cfg.data_dir, train=False)
+    try:
+        train_x, train_y = load_mnist(cfg.data_dir, train=True)
+        test_x, test_y = load_mnist(cfg.data_dir, train=False)
+    except (OSError, RuntimeError) as err:  # torchvision: no files and no network, or a failed checksum
+        raise SystemExit(
+            f"error: MNIST is not in {Path(cfg.data_dir).resolve()}/MNIST/raw and could not be downloaded ({err}). "
+            "Point --data-dir or $MNIST_ROOT at a folder holding MNIST/raw."
+        ) from None
     if cfg.subset:
         train_x, train_y, test_x, test_y = (t[: cfg.subset] for t in (train_x, train_y, test_x, test_y))
     train_x, train_y, val_x, val_y = (t.to(device) for t in split_validation(train_x, train_y, cfg.validation))
@@ -273,7 +282,7 @@ def main(cfg: TrainConfig) -> dict | None:
 
     print(
         f"training {cfg.arch} {CONFIGS[cfg.arch]} on {device} ({'bfloat16' if bf16 else 'float32'}), "
-        f"{len(train_x)} digits (+{len(val_x)} for validation), {cfg.epochs} epochs"
+        f"{len(train_x)} digits (+{len(val_x)} for validation), {cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}"
     )
     for epoch in range(start_epoch, cfg.epochs):
         started = time.perf_counter()
@@ -323,6 +332,9 @@ def main(cfg: TrainConfig) -> dict | None:
     for digit, row in enumerate(metrics["confusion_matrix"]):
         print(f"  {digit}: " + " ".join(f"{n:4d}" for n in row))
     print(f"wrote {out}/: model.safetensors config.json {METRICS_NAME} README.md {CONFUSION_NAME}")
+    if cfg.dry_run:
+        print(f"(dry run: {len(train_x)} training digits, {cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}. "
+              "These numbers only show that every step runs; they say nothing about the model.)")
     if cfg.push_to_hub:
         try:
             publish(out, cfg)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from .model import DigitCNN, ModelLoadError, load_folder
 
-# The default weights ship inside the repo so the app works with no network at all.
-DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+# The default weights ship with the code so the app works with no network at all: weights/ beside
+# cnn/ in the repo, cnn/weights/ once installed (pyproject.toml).
+_INSTALLED_WEIGHTS = Path(__file__).resolve().parent / "weights"
+DEFAULT_WEIGHTS_DIR = _INSTALLED_WEIGHTS if _INSTALLED_WEIGHTS.is_dir() else Path(__file__).resolve().parent.parent / "weights"
 
 
 def is_repo_id(source: str) -> bool:

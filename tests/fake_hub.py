@@ -18,7 +18,7 @@ branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
   GET      /api/{kind}/{repo_id}/tree/{revision}[/{path}]  file listing (?recursive=true), for snapshot_download
   GET      /api/{kind}/{repo_id}/refs                      branches
   POST     /api/{kind}/{repo_id}/preupload/{revision}      "lfs" or "regular" upload mode per file
-  POST     /api/{kind}/{repo_id}/commit/{branch}           NDJSON commit: header/file/lfsFile/deletedFile/deletedFolder
+  POST     /api/{kind}/{repo_id}/commit/{branch}           NDJSON commit: header, file and lfsFile lines
   POST     /api/{kind}/{repo_id}/branch/{branch}           create a branch ({"startingPoint"}, 409 if it exists)
   GET      /api/{kind}/{repo_id}/xet-{read,write}-token/*  501: this hub does not speak Xet
   GET,POST /api/spaces/{repo_id}/variables                 a Space's variables (POST {"key", "value"} sets one)
@@ -142,7 +142,7 @@ class FakeHub:
         self.requests: list[tuple[str, str]] = []  # (method, raw URL path without query)
         self.routes_hit: set[str] = set()  # names of the ROUTES that answered
         self._lock = threading.RLock()
-        self._fail: tuple[int, int | None] | None = None
+        self._fail: int | None = None
         self._delay = 0.0
         self._pending_lfs: dict[str, int] = {}  # oid -> size announced through the batch API
         self._counter = 0
@@ -173,10 +173,10 @@ class FakeHub:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def fail_with(self, status: int | None, retry_after: int | None = None) -> None:
-        """Answer every request with this HTTP status (optionally with a Retry-After header) until None."""
+    def fail_with(self, status: int | None) -> None:
+        """Answer every request with this HTTP status until None."""
         with self._lock:
-            self._fail = None if status is None else (status, retry_after)
+            self._fail = status
 
     def delay(self, seconds: float) -> None:
         """Sleep this long before answering every request (0 to stop)."""
@@ -443,12 +443,6 @@ class FakeHub:
                 if data is None or value.get("size", len(data)) != len(data):
                     raise HubError(422, f"LFS object {value['oid']} for {value['path']} was not uploaded")
                 files[value["path"]] = data
-            elif key == "deletedFile":
-                if files.pop(value["path"], None) is None:
-                    raise HubError(404, f"A file with this name doesn't exist: {value['path']}", "EntryNotFound")
-            elif key == "deletedFolder":
-                for path in [p for p in files if p.startswith(value["path"].rstrip("/") + "/")]:
-                    del files[path]
             elif key != "header":
                 raise HubError(400, f"Unknown commit line key: {key!r}")
         message = header["summary"] + (f"\n\n{header['description']}" if header.get("description") else "")
@@ -549,9 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
             if delay:
                 time.sleep(delay)
             if fail is not None:
-                status, retry_after = fail
-                extra = {} if retry_after is None else {"Retry-After": str(retry_after)}
-                raise HubError(status, f"Fake hub: injected HTTP {status}", headers=extra)
+                raise HubError(fail, f"Fake hub: injected HTTP {fail}")
             with hub._lock:
                 status, headers, payload = hub._route(self.command, split.path, parse_qs(split.query), body, self.headers)
         except HubError as err:

@@ -27,10 +27,10 @@ def train_command(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "train.py"), *map(str, args)]
 
 
-def run_train(*args: str, token: str | None = None, **env_extra: str) -> subprocess.CompletedProcess:
+def run_train(*args: str, token: str | None = None, cwd: Path = ROOT, **env_extra: str) -> subprocess.CompletedProcess:
     """`python train.py ARGS` in a subprocess, with HF_TOKEN set to `token` (unset when None)."""
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
     env.update(env_extra)
     if token:
         env["HF_TOKEN"] = token
-    return subprocess.run(train_command(*args), capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    return subprocess.run(train_command(*args), capture_output=True, text=True, timeout=600, env=env, cwd=cwd)

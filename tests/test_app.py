@@ -100,7 +100,7 @@ def test_unreachable_hub_falls_back_to_the_shipped_weights(tmp_path):
 def test_model_repo_is_served_when_reachable(hub, tmp_path):
     folder = tmp_path / "model"
     model = cnn.load_model()
-    model.temperature = 1.75  # marks these weights apart from the shipped ones (1.0565)
+    model.temperature = 1.75  # marks these weights apart from the shipped ones (1.0529)
     model.save_pretrained(folder)
     files = {name: (folder / name).read_bytes() for name in ("config.json", "model.safetensors")}
     hub.put_files("alice/served-digits", files)
@@ -136,6 +136,6 @@ def test_upload_box_and_each_example_read_their_digit():
         assert next(iter(label)) == digit, (path, label)
         assert f"It's **{app.a_or_an(digit)}**" in status, status
         assert seen.shape == (28, 28) and seen.dtype == np.uint8 and seen.max() > 128  # what the model saw
-    assert app.read_upload(None) == (None, app.ASK_TO_DRAW, None)
+    assert app.read_upload(None) == (None, app.ASK_TO_UPLOAD, None)
     label, status, seen = app.read_upload(str(ROOT / "README.md"))
     assert label is None and seen is None and "not an image" in status

@@ -82,3 +82,26 @@ def test_push_only_refuses_an_incomplete_model_folder(hub, tmp_path):
     result = run_train("--push-only", tmp_path, "--push-to-hub", "alice/digits-incomplete", token=WRITE_TOKEN)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is not a complete model folder: missing ['metrics.json']" in result.stderr
+
+
+def test_a_dry_run_has_its_own_folder_and_says_its_numbers_mean_nothing(tmp_path):
+    result = run_train("--dry-run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "runs" / "dry-run" / "model.safetensors").is_file()
+    assert not (tmp_path / "runs" / "latest").exists()
+    assert "1 epoch\n" in result.stdout and "they say nothing about the model" in result.stdout
+
+
+def test_no_mnist_and_no_network_is_one_clear_line(tmp_path):
+    unreachable = "http://127.0.0.1:9"  # torchvision's download goes through it and fails at once
+    result = run_train("--dry-run", "--data-dir", tmp_path / "empty", "--out", tmp_path / "run",
+                       http_proxy=unreachable, https_proxy=unreachable, HTTP_PROXY=unreachable, HTTPS_PROXY=unreachable)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert f"error: MNIST is not in {tmp_path / 'empty'}/MNIST/raw and could not be downloaded" in result.stderr
+    assert "Point --data-dir or $MNIST_ROOT at a folder holding MNIST/raw." in result.stderr
+
+
+def test_help_shows_real_defaults():
+    result = run_train("--help", COLUMNS="1000")  # argparse would wrap the lines at the terminal width
+    assert "(default: )" not in result.stdout and "(default: data)" not in result.stdout
+    assert "(default: 24)" in result.stdout and "else ./data)" in result.stdout
