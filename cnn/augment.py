@@ -91,10 +91,11 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     start = torch.stack([top_x, top], 1).unsqueeze(1).repeat(1, 2, 1)
     end = start.clone()
     ones, sevens, zeros = label == 1, label == 7, label == 0
-    # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
-    # horizontal: steeper than a 7's bar, which is what tells the two apart.
+    # 1: a flag from the top of the stem, down and to the left, 35-65 degrees below the
+    # horizontal: steeper than a 7's bar, which is what tells the two apart. From a short hook
+    # (a tenth of the height, the common 1) to a long European flag.
     angle = torch.deg2rad(u(35, 65))
-    length = height * u(0.35, 0.7)
+    length = height * u(0.1, 0.7)
     flag = torch.stack([top_x - length * torch.cos(angle), top + length * torch.sin(angle)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
     # ...and half of those a foot across the bottom of the stem.
