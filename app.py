@@ -131,13 +131,23 @@ KEEP_PEN_READY = """
 """
 
 CSS = """
+#intro h1 { font-size: clamp(1.35rem, 5.5vw, 2rem); margin-bottom: 0.2em; }
 #preview img { width: 112px !important; height: 112px !important; object-fit: contain; image-rendering: pixelated; }
 #sketchpad canvas { touch-action: none; }
+/* On a phone the editor's 30 px around its canvas (Gradio's border_padding) would shrink the
+   drawing area to two thirds of the width: let that margin spill into the page's own. */
+@media (max-width: 700px) {
+  #sketchpad { margin: 0 -30px !important; width: calc(100% + 60px) !important; max-width: none !important;
+               border: none !important; }
+  #sketchpad .toolbar-wrap { left: 0 !important; }
+}
+/* One pen colour: no colour tool (its black icon also vanished in dark mode). */
+#sketchpad button[aria-label="Color"] { display: none; }
 /* A steady layout: the answer area keeps its place and size whatever the answer. */
+#status { height: 4.2em; overflow: hidden; }
 #answer { height: 196px; overflow: hidden; }
-#status { min-height: 4.6em; }
-/* The examples are drawings on paper: show them on paper in dark mode too. */
-#examples img { background: #ffffff; }
+/* The examples and uploads are drawings on paper: show them on paper in dark mode too. */
+#examples img, #examples button, #upload img { background: #ffffff !important; }
 """
 
 EXAMPLES = [
@@ -162,6 +172,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
                     type="pil",
                     image_mode="RGBA",
                     canvas_size=(400, 400),
+                    height=390,  # the 400x400 canvas, scaled to the column, plus the editor's 30 px margins
                     format="png",  # lossless: webp would smear the strokes
                     layers=False,
                     transforms=(),
@@ -180,8 +191,10 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 gr.Examples(EXAMPLES, inputs=upload, label="Examples: click one", elem_id="examples")
         # After the input, so that on a phone the answer comes right below the canvas.
         with gr.Column(scale=2, min_width=260, elem_id="answer-area"):
-            label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
+            # The status line first: it names the top digit and its probability, so on a phone
+            # the answer is in view right below the canvas.
             status = gr.Markdown(ASK_TO_DRAW, elem_id="status")
+            label = gr.Label(num_top_classes=3, label="Top 3", elem_id="answer")
             # A caption, not the image's label: Gradio floats the label over the image's top.
             gr.Markdown("What the model sees (28×28):", elem_id="preview-caption")
             seen = gr.Image(
@@ -206,6 +219,15 @@ with gr.Blocks(title="Digit recognizer") as demo:
         show_progress="hidden",
         api_visibility="private",
         trigger_mode="always_last",  # while drawing, only the latest stroke's reading matters
+    )
+    # "Clear canvas" answers at once: a reading of the last strokes still on its way must not
+    # be the last word (its change event can arrive after the clear).
+    sketch.clear(
+        lambda: (None, ASK_TO_DRAW, None),
+        outputs=[label, status, seen],
+        show_progress="hidden",
+        api_visibility="private",
+        trigger_mode="always_last",
     )
     gr.on(
         triggers=[upload.change, upload_tab.select],
