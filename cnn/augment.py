@@ -75,16 +75,14 @@ def _ink_extent(images: torch.Tensor, level: float = 0.3) -> tuple[torch.Tensor,
 
 def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
     """Add the strokes of styles MNIST rarely shows to a `share` of its 1s, 7s and 0s:
-    European 1s (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s; and a
-    short hook to half of the other 1s, the 1 most people draw."""
+    European 1s (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s."""
     n, device = len(images), images.device
     chosen = torch.rand(n, generator=generator, device=device) < share
     chosen &= (labels == 1) | (labels == 7) | (labels == 0)
-    hooked = (labels == 1) & ~chosen & (torch.rand(n, generator=generator, device=device) < 0.5)
-    if not (chosen | hooked).any():
+    if not chosen.any():
         return images
-    pick = (chosen | hooked).nonzero().squeeze(1)
-    x, label, m, hook = images[pick], labels[pick], len(pick), hooked[pick]
+    pick = chosen.nonzero().squeeze(1)
+    x, label, m = images[pick], labels[pick], len(pick)
     top, bottom, left, right, top_x, bottom_x = _ink_extent(x)
     height = (bottom - top).clamp(min=8)
     u = lambda low, high: _uniform(m, low, high, generator, device)  # noqa: E731
@@ -93,15 +91,14 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     start = torch.stack([top_x, top], 1).unsqueeze(1).repeat(1, 2, 1)
     end = start.clone()
     ones, sevens, zeros = label == 1, label == 7, label == 0
-    # 1: a flag from the top of the stem, down and to the left, 35-65 degrees below the
-    # horizontal: steeper than a 7's bar, which is what tells the two apart. A long European
-    # flag (0.35-0.7 of the height), or a short hook (0.1-0.3).
+    # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
+    # horizontal: steeper than a 7's bar, which is what tells the two apart.
     angle = torch.deg2rad(u(35, 65))
-    length = height * torch.where(hook, u(0.1, 0.3), u(0.35, 0.7))
+    length = height * u(0.35, 0.7)
     flag = torch.stack([top_x - length * torch.cos(angle), top + length * torch.sin(angle)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
-    # ...and half of the long-flagged ones a foot across the bottom of the stem.
-    foot = ones & ~hook & (torch.rand(m, generator=generator, device=device) < 0.5)
+    # ...and half of those a foot across the bottom of the stem.
+    foot = ones & (torch.rand(m, generator=generator, device=device) < 0.5)
     half = height * u(0.2, 0.3)
     start[:, 1] = torch.where(foot.unsqueeze(1), torch.stack([bottom_x - half, bottom], 1), start[:, 1])
     end[:, 1] = torch.where(foot.unsqueeze(1), torch.stack([bottom_x + half, bottom], 1), end[:, 1])

@@ -7,6 +7,7 @@ Set SCREENSHOT_DIR to keep the laptop and phone screenshots (the README's come f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -81,11 +82,14 @@ def test_draw_digits_and_read_the_answers(app_url, browser, tmp_path, viewport):
     page.goto(app_url, wait_until="networkidle")
     status = page.locator("#status")
     expect(status).to_contain_text("Draw a digit")
-    digits = [5, 2] if phone else [7, 3, 0, 4, 2, 8]
+    digits = [5, 1] if phone else [7, 3, 0, 4, 2, 8]
     read = []
     for n, digit in enumerate(digits):
         draw_digit(page, digit)  # straight away: no tool clicked, on load and after each clear
-        expect(status).to_contain_text(f"It's {'an' if digit == 8 else 'a'} {digit}", timeout=15_000)
+        # This 1 has a short hook, which the shipped weights read right but at 0.80-0.95, "Not sure:
+        # maybe a 1" (a known gap: BENCHMARKS.md, "Realistic drawings"). Every other digit must be sure.
+        sure = f"It's {'an' if digit == 8 else 'a'} {digit}"
+        expect(status).to_contain_text(re.compile(f"{sure}|maybe a 1") if digit == 1 else sure, timeout=15_000)
         read.append(top1(page))
         if n < len(digits) - 1:
             clear(page)
