@@ -16,11 +16,9 @@ branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
   POST     /api/validate-yaml                              README.md metadata check (always valid)
   GET      /api/{kind}/{repo_id}[/revision/{revision}]     repo info at main or at a revision
   GET      /api/{kind}/{repo_id}/tree/{revision}[/{path}]  file listing (?recursive=true), for snapshot_download
-  GET      /api/{kind}/{repo_id}/refs                      branches
   POST     /api/{kind}/{repo_id}/preupload/{revision}      "lfs" or "regular" upload mode per file
   POST     /api/{kind}/{repo_id}/commit/{branch}           NDJSON commit: header, file and lfsFile lines
   POST     /api/{kind}/{repo_id}/branch/{branch}           create a branch ({"startingPoint"}, 409 if it exists)
-  GET      /api/{kind}/{repo_id}/xet-{read,write}-token/*  501: this hub does not speak Xet
   GET,POST /api/spaces/{repo_id}/variables                 a Space's variables (POST {"key", "value"} sets one)
   GET      /api/spaces/{repo_id}/runtime                   RUNNING when the card's app_file is in the repo, else
                                                            NO_APP_FILE (nothing is built or run here)
@@ -65,11 +63,9 @@ ROUTES = [(methods, re.compile(pattern), name) for methods, pattern, name in [
     (("POST",), r"/api/validate-yaml", "validate_yaml"),
     (("GET",), _API + r"(?:/revision/(?P<rev>[^/]+))?", "info"),
     (("GET",), _API + r"/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
-    (("GET",), _API + r"/refs", "refs"),
     (("POST",), _API + r"/preupload/(?P<rev>[^/]+)", "preupload"),
     (("POST",), _API + r"/commit/(?P<rev>[^/]+)", "commit"),
     (("POST",), _API + r"/branch/(?P<rev>.+)", "branch"),
-    (("GET",), _API + r"/xet-(?:read|write)-token/.*", "no_xet"),
     (("GET", "POST"), _SPACE_API + r"/variables", "variables"),
     (("GET",), _SPACE_API + r"/runtime", "runtime"),
     (("GET",), _SPACE_API + r"/logs/(?P<log>build|run)", "logs"),
@@ -330,11 +326,6 @@ class FakeHub:
         recursive = req.query.get("recursive", ["false"])[0].lower() in ("1", "true")
         return 200, {}, self._listing(repo, self._resolve_rev(repo, req.groups["rev"]), req.groups.get("path", ""), recursive)
 
-    def _refs(self, req):
-        repo = self._repo(req)
-        branches = [{"name": b, "ref": f"refs/heads/{b}", "targetCommit": oid} for b, oid in repo["refs"].items()]
-        return 200, {}, {"branches": branches, "converts": [], "tags": []}
-
     def _preupload(self, req):
         repo, answers = self._repo(req, write=True), []
         files = repo["commits"][self._resolve_rev(repo, req.groups["rev"])]["files"]
@@ -355,9 +346,6 @@ class FakeHub:
             raise HubError(409, f"Reference already exists: refs/heads/{branch}")
         repo["refs"][branch] = self._resolve_rev(repo, start) if start else repo["refs"]["main"]
         return 200, {}, {"name": branch, "ref": f"refs/heads/{branch}", "targetCommit": repo["refs"][branch]}
-
-    def _no_xet(self, req):
-        raise HubError(501, "This fake hub does not speak Xet: set HF_HUB_DISABLE_XET=1 before importing huggingface_hub")
 
     def _variables(self, req):
         repo = self._repo(req, write=req.method == "POST")

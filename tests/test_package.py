@@ -16,9 +16,10 @@ from helpers import ROOT
 @pytest.mark.slow
 def test_an_installed_package_imports_cnn_and_loads_the_shipped_weights_outside_the_repo(tmp_path):
     source = tmp_path / "source"  # a copy, so that building leaves no build/ or egg-info in the checkout
+    source.mkdir()
     for name in ("pyproject.toml", "README.md", "cnn", "weights"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__", "checkpoint*")}
+        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__", "checkpoint.safetensors")}
                                             if (ROOT / name).is_dir() else {}))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")],
