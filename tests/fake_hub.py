@@ -136,7 +136,6 @@ class FakeHub:
         self.repos: dict[str, dict] = {}  # "ns/name" or "spaces/ns/name" -> {"private", "refs", "commits", ...}
         self.lfs: dict[str, bytes] = {}  # sha256 hex -> content
         self.requests: list[tuple[str, str]] = []  # (method, raw URL path without query)
-        self.routes_hit: set[str] = set()  # names of the ROUTES that answered
         self._lock = threading.RLock()
         self._fail: int | None = None
         self._delay = 0.0
@@ -275,8 +274,6 @@ class FakeHub:
             if method in methods and match:
                 groups = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
                 user = None if name == "lfs_put" else self._caller(headers)  # LFS hrefs carry no auth
-                with self._lock:
-                    self.routes_hit.add(name)
                 return getattr(self, "_" + name)(_Request(method, user, groups, query, body, headers))
         raise HubError(404, f"Not found: {method} {path}")
 
