@@ -3,7 +3,8 @@
     python app.py        # serves on http://127.0.0.1:7860
 
 Weights: MODEL_REPO (optionally pinned with MODEL_REVISION) from the Hub, else those shipped in
-weights/. API for gradio_client: /predict takes an image file and returns the gr.Label value.
+weights/. API for gradio_client: /predict takes an image file of one digit and returns the
+gr.Label value; /read_number takes an image file of a number and returns JSON (README, "API").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cnn.serve import (
     LOW_CONFIDENCE,
     MAX_FILE_BYTES,
     BadImage,
+    NumberReading,
     Reading,
     Recognizer,
     load_served_model,
@@ -29,13 +31,14 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 BLANK = "blank"  # /predict's answer for an image without ink: documented in the README
 NOT_A_DIGIT = "not a digit"  # /predict's answer for noise, a filled shape, or strokes the model reads as no digit
 ERROR_PREFIX = "error: "  # /predict's label for a file it cannot read, followed by the reason
+TOUCHING = "touching digits"  # /read_number's label for ink that holds digits no clean cut separated
 MAX_BATCH = 32  # requests read in one forward pass: ~10 ms of model time for 32 images here (BENCHMARKS.md)
 
 SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
 
-ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**: any size, anywhere on the canvas."
-ASK_TO_UPLOAD = "🖼️ **Upload or paste a picture** of one digit, or click an example."
+ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**, or a number from left to right: any size, anywhere on the canvas."
+ASK_TO_UPLOAD = "🖼️ **Upload or paste a picture** of a digit or a number, or click an example."
 NOTHING_FOUND = "🔍 No digit found: the image looks blank."
 
 
@@ -68,22 +71,59 @@ def preview(reading: Reading | None) -> np.ndarray | None:
     return None if reading is None else (reading.pixels * 255).astype(np.uint8)
 
 
-def read_drawings(drawings: list[dict | None]) -> tuple[list, list, list]:
-    """Sketchpad values (batched) -> label, status line, what the model sees."""
-    readings = RECOGNIZER.read([None if d is None else d.get("composite") for d in drawings])
-    return (
-        [label_value(r, None) for r in readings],
-        [status_text(r, ASK_TO_DRAW) for r in readings],
-        [preview(r) for r in readings],
-    )
+def number_status(number: NumberReading) -> str:
+    """The status line for several digits: the number in large type, or why there is none."""
+    if number.problem:
+        return f"🔎 **{number.problem}**"
+    unsure = [(index, r) for index, r in enumerate(number.digits, 1) if not r.confident]
+    if not unsure:
+        note = f"Every digit at least {LOW_CONFIDENCE:.0%} sure."
+    else:
+        index, reading = unsure[0]
+        maybe = " or ".join(a_or_an(digit) for digit in list(reading.top)[:2])
+        more = f" ({len(unsure) - 1} more not sure)" if len(unsure) > 1 else ""
+        note = f"🤔 Not sure of digit {index}: maybe {maybe}{more}."
+    return f'It reads <span class="number">{number.number}</span><br>{note}'
 
 
-def predict(paths: list[str | None]) -> tuple[list]:
-    """/predict (batched): image files -> gr.Label values, the top-3 digits with probabilities.
+def digits_table(number: NumberReading) -> str:
+    """Each digit's top 3, a column per digit, in the order of the preview strip."""
+    def cell(reading: Reading, rank: int) -> str:
+        digit, probability = list(reading.top.items())[rank]
+        return f"{digit} · {probability:.0%}" if probability >= 0.005 else f"{digit} · <1%"
 
-    A blank image answers the label "blank"; a file that is not a readable image answers
-    "error: <why>". Nothing raises, so one bad file never fails the other requests of its batch.
-    """
+    header = "| | " + " | ".join(f"digit {i}" for i in range(1, len(number.digits) + 1)) + " |"
+    rule = "|---|" + "---|" * len(number.digits)
+    rows = [f"| {place} | " + " | ".join(cell(r, rank) for r in number.digits) + " |" for rank, place in enumerate(("1st", "2nd", "3rd"))]
+    return "\n".join([header, rule, *rows])
+
+
+def preview_strip(number: NumberReading) -> np.ndarray:
+    """What the model sees for each digit, side by side with a grey rule between them."""
+    tiles = []
+    for reading in number.digits:
+        tiles += [(reading.pixels * 255).astype(np.uint8), np.full((28, 2), 128, np.uint8)]
+    return np.hstack(tiles[:-1])
+
+
+def show(number: NumberReading | None, when_blank: str) -> tuple:
+    """A reading for the page: label, status line, what the model sees, the digits' table.
+    One digit keeps the single-digit display; several show the number."""
+    if number is None or len(number.digits) == 1:
+        reading = None if number is None else number.digits[0]
+        return label_value(reading, None), status_text(reading, when_blank), preview(reading), ""
+    label = number.likeliest() if number.number else (NOT_A_DIGIT if all(number.separated) else TOUCHING)
+    return label, number_status(number), preview_strip(number), digits_table(number)
+
+
+def read_drawings(drawings: list[dict | None]) -> tuple[list, list, list, list]:
+    """Sketchpad values (batched) -> label, status line, what the model sees, the digits' table."""
+    numbers = RECOGNIZER.read_numbers([None if d is None else d.get("composite") for d in drawings])
+    return tuple(map(list, zip(*(show(number, ASK_TO_DRAW) for number in numbers))))
+
+
+def open_all(paths: list[str | None]) -> tuple[list, list]:
+    """Each file opened as an image (None for no file or a bad one) and the error for a bad one."""
     images, errors = [], []
     for path in paths:
         try:
@@ -92,6 +132,16 @@ def predict(paths: list[str | None]) -> tuple[list]:
         except BadImage as err:
             images.append(None)
             errors.append(f"{ERROR_PREFIX}{err}")
+    return images, errors
+
+
+def predict(paths: list[str | None]) -> tuple[list]:
+    """/predict (batched): image files -> gr.Label values, the top-3 digits with probabilities.
+
+    A blank image answers the label "blank"; a file that is not a readable image answers
+    "error: <why>". Nothing raises, so one bad file never fails the other requests of its batch.
+    """
+    images, errors = open_all(paths)
     readings = RECOGNIZER.read(images)
     labels = [
         error or (None if path is None else label_value(reading, BLANK))
@@ -100,16 +150,41 @@ def predict(paths: list[str | None]) -> tuple[list]:
     return (labels,)
 
 
+def number_json(number: NumberReading | None) -> dict:
+    """/read_number's answer (README, "API"): the number, each digit's top 3 and box, and a
+    message saying why there is no number (None when there is one)."""
+    if number is None:
+        return {"number": None, "digits": [], "message": BLANK}
+    digits = []
+    for reading, box, separated in zip(number.digits, number.boxes, number.separated):
+        label = reading.digit if reading.is_digit and separated else NOT_A_DIGIT if separated else TOUCHING
+        confidences = [{"label": digit, "confidence": probability} for digit, probability in reading.top.items()]
+        digits.append({"label": label, "confidences": confidences, "box": list(box)})
+    return {"number": number.number, "digits": digits, "message": number.problem}
+
+
+def read_number(paths: list[str | None]) -> tuple[list]:
+    """/read_number (batched): image files -> the JSON of number_json, or for a file that is not
+    a readable image {"number": null, "digits": [], "message": "error: <why>"}."""
+    images, errors = open_all(paths)
+    numbers = RECOGNIZER.read_numbers(images)
+    answers = [
+        {"number": None, "digits": [], "message": error} if error else number_json(number)
+        for error, number in zip(errors, numbers)
+    ]
+    return (answers,)
+
+
 def read_upload(path: str | None) -> tuple:
-    """The page's upload or example: label, status line and what the model sees."""
+    """The page's upload or example: label, status line, what the model sees, the digits' table."""
     if path is None:
-        return None, ASK_TO_UPLOAD, None
+        return None, ASK_TO_UPLOAD, None, ""
     try:
         image = open_image(path)
     except BadImage as err:
-        return None, f"⚠️ {err}", None
-    (reading,) = RECOGNIZER.read([image])
-    return label_value(reading, None), status_text(reading, NOTHING_FOUND), preview(reading)
+        return None, f"⚠️ {err}", None, ""
+    (number,) = RECOGNIZER.read_numbers([image])
+    return show(number, NOTHING_FOUND)
 
 
 # Gradio 6's Sketchpad opens, and comes back after "Clear canvas", with no tool selected, so a
@@ -132,7 +207,12 @@ KEEP_PEN_READY = """
 
 CSS = """
 #intro h1 { font-size: clamp(1.35rem, 5.5vw, 2rem); margin-bottom: 0.2em; }
-#preview img { width: 112px !important; height: 112px !important; object-fit: contain; image-rendering: pixelated; }
+/* 4x, sharp: one digit is 112 px square, a number's strip as wide as it needs (up to the column). */
+#preview img { height: 112px !important; width: auto !important; max-width: 100%; object-fit: contain;
+               image-rendering: pixelated; }
+#status .number { font-size: 2em; font-weight: 700; letter-spacing: 0.06em; line-height: 1; }
+#digits table { font-size: 0.9em; }
+#digits th, #digits td { padding: 2px 10px; }
 #sketchpad canvas { touch-action: none; }
 /* On a phone the editor's 30 px around its canvas (Gradio's border_padding) would shrink the
    drawing area to two thirds of the width: let that margin spill into the page's own. */
@@ -152,13 +232,13 @@ CSS = """
 
 EXAMPLES = [
     str(Path(__file__).resolve().parent / "examples" / name)
-    for name in ("seven_pencil.png", "three_transparent.png", "four_chalkboard.png", "two_small_corner.png", "nine_marker.png")
+    for name in ("seven_pencil.png", "three_transparent.png", "four_chalkboard.png", "two_small_corner.png", "nine_marker.png", "number_2026.png")
 ]
 
 with gr.Blocks(title="Digit recognizer") as demo:
     gr.Markdown(
         "# ✍️ Handwritten digit recognizer\n"
-        "Draw a digit from 0 to 9 with your mouse or finger: the model reads it as you draw.",
+        "Draw a digit from 0 to 9, or a whole number, with your mouse or finger: the model reads it as you draw.",
         elem_id="intro",
     )
     with gr.Row(equal_height=False):
@@ -178,7 +258,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
                     transforms=(),
                     brush=gr.Brush(default_size=20, colors=["#000000"], color_mode="fixed"),
                 )
-                read_button = gr.Button("Read my digit", variant="primary", elem_id="read")
+                read_button = gr.Button("Read my drawing", variant="primary", elem_id="read")
             with gr.Tab("Upload a picture", id="upload", elem_id="upload-tab") as upload_tab:
                 upload = gr.Image(
                     elem_id="upload",
@@ -203,9 +283,10 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 elem_id="preview",
                 interactive=False,
                 height=112,
-                width=112,
                 buttons=[],
             )
+            # Several digits: each one's top 3, a column per digit (empty for one digit).
+            table = gr.Markdown("", elem_id="digits")
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
 
@@ -213,7 +294,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
         triggers=[sketch.change, read_button.click, draw_tab.select],
         fn=read_drawings,
         inputs=sketch,
-        outputs=[label, status, seen],
+        outputs=[label, status, seen, table],
         batch=True,
         max_batch_size=MAX_BATCH,
         show_progress="hidden",
@@ -223,8 +304,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
     # "Clear canvas" answers at once: a reading of the last strokes still on its way must not
     # be the last word (its change event can arrive after the clear).
     sketch.clear(
-        lambda: (None, ASK_TO_DRAW, None),
-        outputs=[label, status, seen],
+        lambda: (None, ASK_TO_DRAW, None, ""),
+        outputs=[label, status, seen, table],
         show_progress="hidden",
         api_visibility="private",
         trigger_mode="always_last",
@@ -233,7 +314,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
         triggers=[upload.change, upload_tab.select],
         fn=read_upload,
         inputs=upload,
-        outputs=[label, status, seen],
+        outputs=[label, status, seen, table],
         show_progress="hidden",
         api_visibility="private",
     )
@@ -247,6 +328,15 @@ with gr.Blocks(title="Digit recognizer") as demo:
         inputs=api_file,
         outputs=label,
         api_name="predict",  # what clients call: keep this name stable
+        batch=True,
+        max_batch_size=MAX_BATCH,
+    )
+    number_file = gr.File(visible=False)
+    number_file.change(
+        read_number,
+        inputs=number_file,
+        outputs=gr.JSON(visible=False),
+        api_name="read_number",  # documented in the README: keep this name stable
         batch=True,
         max_batch_size=MAX_BATCH,
     )

@@ -80,6 +80,11 @@ def _border(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
 
 
+def working_factor(size: tuple[int, int]) -> int:
+    """How many image pixels make one pixel of ink_map's result, along each side."""
+    return max(1, math.ceil(max(size) / MAX_WORKING_SIDE))
+
+
 def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     """Float32 (H, W) map of ink in [0, 1], whatever the paper, ink colour or transparency.
 
@@ -87,13 +92,13 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     means ink is the luminance difference from it, in whichever direction the ink goes.
     """
     image = _as_image(image)
-    long_side = max(image.size)
-    if long_side > MAX_WORKING_SIDE:
+    factor = working_factor(image.size)
+    if factor > 1:
         if image.mode.startswith("I;16"):
             image = image.convert("I")
         elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
             image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
-        image = image.reduce(math.ceil(long_side / MAX_WORKING_SIDE))
+        image = image.reduce(factor)
     luminance, alpha = _luminance_alpha(image)
 
     if alpha is not None and np.median(_border(alpha)) < 0.5:
@@ -130,7 +135,11 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray | None:
 
 def prepare(image: Image.Image | np.ndarray, check: bool = True) -> Prepared:
     """to_mnist's result and, with `check`, whether its ink looks like pen strokes."""
-    ink = ink_map(image)
+    return prepare_ink(ink_map(image), check)
+
+
+def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
+    """prepare() from an ink map (ink_map's result, or a part of one: cnn.segment's digits)."""
     box = _ink_box(ink)
     if box is None:
         return Prepared(None, False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import os
 import threading
 import warnings
@@ -21,7 +22,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from .hub import load_model
 from .model import DigitCNN, ModelLoadError
-from .preprocess import Prepared, prepare
+from .preprocess import Prepared, prepare, prepare_ink
+from .segment import Digit, split_digits
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,43 @@ class Reading:
     @property
     def confident(self) -> bool:
         return self.top[self.digit] >= LOW_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """What the model read in a drawing of a number: its digits, left to right."""
+
+    digits: list[Reading]
+    boxes: list[tuple[int, int, int, int]]  # each digit's x0, y0, x1, y1 in the image's pixels
+    separated: list[bool]  # False where digits touch and no clean cut was found
+
+    @property
+    def number(self) -> str | None:
+        """The digits read, or None when some piece is not a digit or could not be separated."""
+        if self.problem:
+            return None
+        return "".join(reading.digit for reading in self.digits)
+
+    def likeliest(self, count: int = TOP_K) -> dict[str, float]:
+        """The `count` likeliest numbers -> probability, best first: each digit's top 3 combined,
+        the digits taken as independent (a beam that keeps the `count` best prefixes)."""
+        beam = {"": 1.0}
+        for reading in self.digits:
+            grown = {prefix + digit: p * q for prefix, p in beam.items() for digit, q in reading.top.items()}
+            beam = dict(sorted(grown.items(), key=lambda item: -item[1])[:count])
+        return beam
+
+    @property
+    def problem(self) -> str | None:
+        """Why there is no number, in words for people; None when there is one."""
+        count = len(self.digits)
+        for index, (reading, separated) in enumerate(zip(self.digits, self.separated)):
+            where = "The drawing" if count == 1 else f"Digit {index + 1} of {count}"
+            if not separated:
+                return f"{where} looks like digits that touch and could not be separated: leave a gap between digits."
+            if not reading.is_digit:
+                return f"{where} is not a digit, as far as the model can tell."
+        return None
 
 
 @dataclass(frozen=True)
@@ -162,10 +201,13 @@ class Recognizer:
 
     def read(self, images: list[Image.Image | np.ndarray | None]) -> list[Reading | None]:
         """A Reading per image, None for blank ones (no ink: never a guess)."""
-        prepared = [Prepared(None, False) if image is None else prepare(image) for image in images]
+        return self._read_prepared([Prepared(None, False) if image is None else prepare(image) for image in images])
+
+    def _read_prepared(self, prepared: list[Prepared]) -> list[Reading | None]:
+        """One forward pass for all the inked ones."""
         inked = [p for p in prepared if p.pixels is not None]
         if not inked:
-            return [None] * len(images)
+            return [None] * len(prepared)
         probabilities = self.model.predict_proba(torch.from_numpy(np.stack([p.pixels for p in inked])))
         values, classes = probabilities.topk(TOP_K, dim=1)
         readings = iter(
@@ -173,3 +215,41 @@ class Recognizer:
             for cls, val, p in zip(classes, values, inked)
         )
         return [None if p.pixels is None else next(readings) for p in prepared]
+
+    def read_numbers(self, images: list[Image.Image | np.ndarray | None]) -> list[NumberReading | None]:
+        """A NumberReading per image (cnn.segment finds its digits), None for blank ones. A
+        drawing of one digit reads exactly as read() reads it."""
+        pieces = [[] if image is None else split_digits(image) for image in images]
+        # Every digit, and both sides of each cut of a piece that may be digits that touch, in one pass.
+        parts = [part for digits in pieces for digit in digits for part in _all_parts(digit)]
+        readings = self._read_prepared([prepare_ink(part.ink) for part in parts])
+        read = dict(zip(map(id, parts), readings))
+        out = []
+        for digits in pieces:
+            chosen = [choice for digit in digits for choice in _resolve(digit, read)]
+            out.append(NumberReading(*map(list, zip(*chosen))) if chosen else None)
+        return out
+
+
+def _all_parts(digit: Digit) -> list[Digit]:
+    """The digit and every side of every cut in it, at any depth."""
+    return [digit, *(part for pair in digit.cuts for side in pair for part in _all_parts(side))]
+
+
+def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Reading, tuple[int, int, int, int], bool]]:
+    """(reading, box, separated) for each digit in this piece: the digits of its best cut when
+    each is a sure digit and, together, likelier than the whole as one digit (or the whole is
+    too wide to be one). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999."""
+    whole = read[id(digit)]
+    if whole is None:  # ink too faint to survive at 28x28: nothing to read
+        return []
+    best, best_score = None, 0.0
+    for pair in digit.cuts:
+        parts = [choice for side in pair for choice in _resolve(side, read)]
+        if len(parts) >= 2 and all(r.is_digit and r.confident and separated for r, _, separated in parts):
+            score = math.prod(r.top[r.digit] for r, _, _ in parts)
+            if score > best_score:
+                best, best_score = parts, score
+    if best and (digit.too_wide or best_score > whole.top[whole.digit] or not whole.is_digit):
+        return best
+    return [(whole, digit.box, not digit.too_wide)]

@@ -83,9 +83,9 @@ def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):
         server.wait(timeout=30)
 
 
-def test_the_api_lists_predict_and_hides_helpers(client):
+def test_the_api_lists_its_two_endpoints_and_hides_helpers(client):
     info = client.view_api(return_format="dict", print_info=False)
-    assert list(info["named_endpoints"]) == ["/predict"]
+    assert list(info["named_endpoints"]) == ["/predict", "/read_number"]
 
 
 @pytest.mark.slow
@@ -131,11 +131,17 @@ def test_upload_box_and_each_example_read_their_digit():
 
     names = {"seven": "7", "three": "3", "four": "4", "two": "2", "nine": "9"}
     for path in app.EXAMPLES:
+        if Path(path).name == "number_2026.png":
+            label, status, seen, table = app.read_upload(path)
+            assert next(iter(label)) == "2026" and '<span class="number">2026</span>' in status, status
+            assert seen.shape == (28, 4 * 28 + 3 * 2) and table.count("·") == 4 * 3  # four digits, a top 3 each
+            continue
         digit = names[Path(path).name.split("_")[0]]
-        label, status, seen = app.read_upload(path)
+        label, status, seen, table = app.read_upload(path)
         assert next(iter(label)) == digit, (path, label)
         assert f"It's **{app.a_or_an(digit)}**" in status, status
         assert seen.shape == (28, 28) and seen.dtype == np.uint8 and seen.max() > 128  # what the model saw
-    assert app.read_upload(None) == (None, app.ASK_TO_UPLOAD, None)
-    label, status, seen = app.read_upload(str(ROOT / "README.md"))
+        assert table == ""  # one digit: the single-digit display
+    assert app.read_upload(None) == (None, app.ASK_TO_UPLOAD, None, "")
+    label, status, seen, table = app.read_upload(str(ROOT / "README.md"))
     assert label is None and seen is None and "not an image" in status

@@ -34,11 +34,12 @@ def browser():
             browser.close()
 
 
-def draw_strokes(page, strokes: list[list[tuple[float, float]]]) -> None:
-    """Mouse strokes (unit-box points) in the middle of the drawing area, half its size."""
+def draw_strokes(page, strokes: list[list[tuple[float, float]]], across: float = 0.0) -> None:
+    """Mouse strokes (unit-box points) in the middle of the drawing area, half its size, moved
+    `across` times that size to the right."""
     box = page.locator("#sketchpad canvas").first.bounding_box()
     side = 0.5 * min(box["width"], box["height"])
-    left, top = box["x"] + box["width"] / 2 - side / 2, box["y"] + box["height"] / 2 - side / 2
+    left, top = box["x"] + box["width"] / 2 - side / 2 + across * side, box["y"] + box["height"] / 2 - side / 2
     for stroke in strokes:
         points = [(left + x * side * 0.8 + side * 0.1, top + y * side) for x, y in smooth(stroke, per_segment=4)]
         page.mouse.move(*points[0])
@@ -139,4 +140,30 @@ def test_the_answer_is_about_the_tab_in_view(app_url, browser):
     page.get_by_role("tab", name="Draw").click()
     expect(status).to_contain_text("It's a 7", timeout=15_000)  # the drawing is still there, read again
     assert top1(page) == "7"
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
+def test_a_number_reads_as_a_number(app_url, browser, tmp_path, viewport):
+    phone = viewport[0] < 600
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=phone)
+    page.goto(app_url, wait_until="networkidle")
+    status = page.locator("#status")
+    expect(status).to_contain_text("Draw a digit")
+    draw_strokes(page, DIGIT_STROKES[4], across=-0.45)
+    expect(status).to_contain_text("It's a 4", timeout=15_000)  # one digit: today's display
+    draw_strokes(page, DIGIT_STROKES[7], across=0.45)
+    expect(status).to_contain_text("It reads 47", timeout=15_000)
+    assert top1(page) == "47"  # the likeliest numbers
+    expect(page.locator("#digits")).to_contain_text("digit 2")
+    assert page.locator("#preview img").first.bounding_box()["width"] > 1.8 * 112  # two digits side by side
+    if not phone:
+        assert all(in_view(page, s) for s in ("#status", "#answer", "#preview", "#digits"))
+    clear(page)
+    assert page.locator("#digits").inner_text().strip() == ""
+    draw_strokes(page, DIGIT_STROKES[4], across=-0.45)
+    draw_strokes(page, DIGIT_STROKES[7], across=0.45)
+    expect(status).to_contain_text("It reads 47", timeout=15_000)
+    if os.environ.get("SCREENSHOT_DIR") and not phone:  # the README's
+        page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / "screenshot-number.png"))
     page.close()

@@ -1,0 +1,143 @@
+"""Splitting a drawing of a number into digits (cnn.segment) and reading them (Recognizer.read_numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnn.hub import load_model
+from cnn.segment import split_digits
+from cnn.serve import Recognizer
+from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
+
+# Digits drawn in more than one stroke whose strokes do not touch: each is one digit.
+FIVE_WITH_DETACHED_BAR = [
+    [(0.3, 0.0), (0.85, 0.0)],
+    [(0.26, 0.16), (0.22, 0.45), (0.55, 0.38), (0.82, 0.55), (0.8, 0.82), (0.5, 0.97), (0.15, 0.88)],
+]
+FOUR_IN_TWO_STROKES = [[(0.2, 0.0), (0.1, 0.62), (0.55, 0.62)], [(0.72, 0.05), (0.72, 1.0)]]  # an open join
+SEVEN_IN_TWO_STROKES = [[(0.1, 0.04), (0.9, 0.04)], [(0.86, 0.2), (0.42, 0.97)]]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer(load_model())
+
+
+def read(recognizer: Recognizer, image: Image.Image):
+    (number,) = recognizer.read_numbers([image])
+    return number
+
+
+def ink_pieces(image: Image.Image) -> int:
+    """8-connected pieces of ink, counted the slow, obvious way (a flood fill)."""
+    ink = np.asarray(image.convert("L")) < 128
+    seen = np.zeros_like(ink)
+    pieces = 0
+    for start in zip(*np.nonzero(ink)):
+        if seen[start]:
+            continue
+        pieces += 1
+        stack = [start]
+        seen[start] = True
+        while stack:
+            y, x = stack.pop()
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    ny, nx = y + dy, x + dx
+                    if 0 <= ny < ink.shape[0] and 0 <= nx < ink.shape[1] and ink[ny, nx] and not seen[ny, nx]:
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
+    return pieces
+
+
+@pytest.mark.parametrize(
+    "strokes, digit",
+    [(FIVE_WITH_DETACHED_BAR, "5"), (FOUR_IN_TWO_STROKES, "4"), (SEVEN_IN_TWO_STROKES, "7")],
+    ids=["5 with a detached bar", "two-stroke 4", "two-stroke 7"],
+)
+def test_strokes_of_one_digit_stay_one_digit(recognizer, strokes, digit):
+    alone = draw_number([strokes], size=(320, 320), pen=12)
+    assert ink_pieces(alone) == 2  # the premise: two separate strokes
+    assert len(split_digits(alone)) == 1
+    assert read(recognizer, alone).number == digit
+    among = draw_number(["3", strokes, "8"], size=(720, 320), gap=0.25, pen=12)
+    assert read(recognizer, among).number == f"3{digit}8"
+
+
+def test_a_small_gap_still_separates_two_digits(recognizer):
+    image = draw_number("10", gap=0.1, pen=14)  # a gap of 10% of the height
+    assert [d.box[0] for d in split_digits(image)] == sorted(d.box[0] for d in split_digits(image))
+    assert read(recognizer, image).number == "10"
+
+
+def test_slanted_digits_whose_boxes_overlap_stay_apart(recognizer):
+    image = draw_number("2020", size=(800, 320), gap=0.1, slant=0.5)
+    digits = split_digits(image)
+    boxes = [d.box for d in digits]
+    assert all(a[2] > b[0] for a, b in zip(boxes, boxes[1:]))  # the premise: each box runs into the next
+    assert read(recognizer, image).number == "2020"
+
+
+def test_digits_read_left_to_right_whatever_their_baseline(recognizer):
+    for lift in ([0.0, 0.08, -0.08, 0.04], [0.08, -0.08, 0.08, -0.08]):
+        number = read(recognizer, draw_number("3590", size=(720, 360), lift=lift))
+        assert number.number == "3590"
+        assert [box[0] for box in number.boxes] == sorted(box[0] for box in number.boxes)
+
+
+def test_the_boxes_are_in_the_images_pixels_whatever_its_size(recognizer):
+    small = draw_number("42", size=(400, 300), height=150)
+    ink = np.asarray(draw_number("4", size=(400, 300), height=150).convert("L")) < 250
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    four = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)  # where draw_number puts the 4
+    big = small.resize((2400, 1800), Image.Resampling.NEAREST)  # reduced to 1024 px for the work
+    for image, scale in ((small, 1), (big, 6)):
+        number = read(recognizer, image)
+        assert number.number == "42"
+        assert number.boxes[0] == pytest.approx([v * scale for v in four], abs=2 * scale)
+
+
+def test_one_digit_reads_exactly_as_before(recognizer):
+    """A drawing of one digit: read_numbers gives read()'s answer, probabilities and pixels alike."""
+    images = [draw_digit(d, pen=p) for d in range(10) for p in (6, 30)]
+    images += [Image.open(path) for path in ("examples/seven_pencil.png", "examples/four_chalkboard.png")]
+    for image in images:
+        (alone,) = recognizer.read([image])  # one at a time, as read_numbers reads it (batches round differently)
+        number = read(recognizer, image)
+        assert len(number.digits) == 1
+        assert number.digits[0].top == alone.top and np.array_equal(number.digits[0].pixels, alone.pixels)
+
+
+def test_touching_digits_are_cut_where_the_ink_is_thinnest(recognizer):
+    for text, gap in (("00", -0.05), ("23", -0.08), ("38", -0.08), ("2026", -0.08)):
+        image = draw_number(text, gap=gap, size=(720, 320))
+        assert ink_pieces(image) < len(text), text  # the premise: they touch
+        assert read(recognizer, image).number == text
+
+
+def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
+    wave = [[(x / 20, 0.5 + 0.45 * np.sin(x / 20 * 9)) for x in range(21)]]  # one stroke, three digits wide
+    number = read(recognizer, draw_number([wave], size=(700, 320), height=180))
+    image_width = 0.6 * 180
+    assert number.boxes[0][2] - number.boxes[0][0] > 0.55 * image_width
+    assert number.number is None
+    assert "could not be separated" in number.problem or "not a digit" in number.problem
+
+
+def test_a_piece_that_is_no_digit_is_named(recognizer):
+    square = [[(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9), (0.1, 0.1)]]
+    filled = [[(x, 0.1 + 0.03 * row) for row in range(27) for x in ((0.1, 0.9) if row % 2 == 0 else (0.9, 0.1))]]
+    number = read(recognizer, draw_number(["2", filled, "5"], size=(720, 320), pen=26))
+    assert number.number is None and number.problem.startswith("Digit 2 of 3 is not a digit")
+    assert [r.digit for r in number.digits][::2] == ["2", "5"]
+    assert read(recognizer, draw_number(["7", square], size=(500, 320))).digits[0].digit == "7"
+
+
+def test_blank_and_noise_do_not_break_it(recognizer):
+    rng = np.random.default_rng(0)
+    assert recognizer.read_numbers([Image.new("RGB", (300, 300), "white")]) == [None]
+    speckled = Image.fromarray(np.where(rng.random((600, 600)) < 0.3, 0, 255).astype(np.uint8))
+    (number,) = recognizer.read_numbers([speckled])  # thousands of pieces: one, refused
+    assert len(number.digits) == 1 and number.number is None
