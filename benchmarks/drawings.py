@@ -311,3 +311,124 @@ def font_set(per_font: int = 3, seed: int = 6) -> list[Drawing] | None:
                 canvas.paste(glyph, (int(x), int(y)))
                 out.append(Drawing(Image.eval(canvas, lambda v: 255 - v).convert("RGB"), digit, path.stem, 0.0))
     return out
+
+
+# Numbers (issue 12): digits from sets (a) and (b)'s sources, composed on one line.
+
+
+@dataclass(frozen=True)
+class NumberDrawing:
+    image: Image.Image
+    text: str  # the digits, left to right
+    gap: float  # the narrowest gap between neighbouring digits' ink, / the digit height (< 0: overlap)
+    canvas: str  # "square" or "2:1"
+    digits: list[np.ndarray]  # each digit's ink alone (uint8, 255 = ink), at the drawing's scale
+
+
+def _digit_ink(strokes: list[Polyline], rng: np.random.Generator, height: float, pen: float, slant: float) -> np.ndarray:
+    """One digit's ink, float32 in [0, 1], cropped: turned a little, stretched, leaning by `slant`,
+    `height` px tall, drawn with a round pen of `pen` px, anti-aliased (2x)."""
+    angle = math.radians(rng.uniform(-6, 6))
+    aspect = math.exp(rng.uniform(-0.15, 0.15))
+    linear = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ np.array([[aspect, slant], [0, 1]])
+    moved = [np.asarray(s, dtype=np.float64) @ linear.T for s in strokes]
+    points = np.concatenate(moved)
+    low, high = points.min(0), points.max(0)
+    scale = height / max(high[1] - low[1], 1e-6)
+    ss, margin = 2, pen / 2 + 2
+    size = ((high - low) * scale + 2 * margin) * ss
+    mask = Image.new("L", (int(size[0]) + 1, int(size[1]) + 1), 0)
+    draw = ImageDraw.Draw(mask)
+    radius = pen * ss / 2
+    for stroke in moved:
+        xy = [tuple(p) for p in ((stroke - low) * scale + margin) * ss]
+        if len(xy) > 1:
+            draw.line(xy, fill=255, width=max(1, round(pen * ss)))
+        for x, y in xy:
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+    ink = np.asarray(mask.reduce(ss), dtype=np.float32) / 255
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _edges(ink: np.ndarray, right: bool) -> np.ndarray:
+    """Per row, the leftmost (or rightmost) column with ink; NaN for rows without."""
+    on = ink > 0.25
+    index = np.where(on, np.arange(ink.shape[1]), -1 if right else ink.shape[1])
+    edge = (index.max(axis=1) if right else index.min(axis=1)).astype(np.float64)
+    edge[~on.any(axis=1)] = np.nan
+    return edge
+
+
+def compose_number(
+    sources: list[list[Polyline]], rng: np.random.Generator, gaps: list[float], pen_ratio: float, wide: bool
+) -> tuple[Image.Image, list[np.ndarray]]:
+    """Digits on one line: one height +-12%, one baseline +-8%, one slant (+-0.25, each digit
+    +-0.05), each next digit placed so that the narrowest gap between neighbours' ink, row by
+    row, is gaps[i] of the height (negative: they overlap). On a square or 2:1 canvas, 300-800
+    px tall, the number 20-60% of it tall unless it must be smaller to fit, anywhere on it.
+    Also returns each digit's ink alone, at the same scale."""
+    height = 100.0
+    slant = rng.uniform(-0.25, 0.25)
+    pen = max(1.0, pen_ratio * height)
+    inks = [_digit_ink(s, rng, height * rng.uniform(0.88, 1.12), pen, slant + rng.uniform(-0.05, 0.05)) for s in sources]
+    bottoms = [3 * height + rng.uniform(-0.08, 0.08) * height for _ in inks]
+    width = int(sum(i.shape[1] for i in inks) + 2 * height * len(inks) + 10)
+    line = np.zeros((int(5 * height), width), np.float32)
+    x = 5
+    for n, ink in enumerate(inks):
+        top = int(round(bottoms[n] - ink.shape[0]))
+        if n:
+            rows = slice(top, top + ink.shape[0])
+            reach = _edges(line[rows], right=True) - _edges(ink, right=False)
+            x = max(0, int(round(gaps[n - 1] * height + (np.nanmax(reach) if np.isfinite(reach).any() else np.nanmax(_edges(line, right=True))))))
+        region = line[top : top + ink.shape[0], x : x + ink.shape[1]]
+        np.maximum(region, ink, out=region)
+    rows, cols = np.flatnonzero(line.any(axis=1)), np.flatnonzero(line.any(axis=0))
+    line = line[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    side = int(rng.integers(300, 801))
+    canvas = (2 * side, side) if wide else (side, side)
+    scale = min(rng.uniform(0.2, 0.6) * side / height, 0.95 * canvas[0] / line.shape[1], 0.95 * side / line.shape[0])
+    size = (max(1, round(line.shape[1] * scale)), max(1, round(line.shape[0] * scale)))
+    placed = Image.fromarray((line * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)
+    alone = [
+        np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize(
+            (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale))), Image.Resampling.LANCZOS))
+        for ink in inks
+    ]
+    paper = Image.new("L", canvas, 0)
+    paper.paste(placed, (int(rng.integers(0, canvas[0] - size[0] + 1)), int(rng.integers(0, canvas[1] - size[1] + 1))))
+    if rng.random() < 0.5:  # ink on a transparent layer, as the sketchpad sends it
+        black = Image.new("L", canvas, 0)
+        return Image.merge("RGBA", [black, black, black, paper]), alone
+    return Image.eval(paper, lambda v: 255 - v).convert("RGB"), alone
+
+
+def number_set(
+    images: np.ndarray, labels: np.ndarray, count: int, lengths: tuple[int, ...] = (2, 3, 4, 5, 6),
+    gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7,
+) -> list[NumberDrawing]:
+    """Numbers of each length in turn. Each digit is an MNIST test digit retraced (as set (a)),
+    or, one time in four, a style template jittered (as set (b)); one pen for the whole number,
+    log-uniform from 2 px to 15% of the height as drawn."""
+    rng = np.random.default_rng(seed)
+    styles = list(STYLES.values())
+    out = []
+    for n in range(count):
+        length = lengths[n % len(lengths)]
+        sources, text = [], ""
+        for _ in range(length):
+            if rng.random() < 0.25:
+                label, template = styles[int(rng.integers(len(styles)))]
+                sources.append(_jitter(template, rng))
+            else:
+                index = int(rng.integers(len(images)))
+                label = int(labels[index])
+                sources.append(_skeleton_segments(images[index]))
+            text += str(label)
+        gaps = list(rng.uniform(*gap_range, size=length - 1))
+        wide = bool(rng.random() < 0.5)
+        pen_ratio = math.exp(rng.uniform(math.log(0.02), math.log(0.15)))
+        image, alone = compose_number(sources, rng, gaps, pen_ratio, wide)
+        out.append(NumberDrawing(image, text, float(min(gaps)), "2:1" if wide else "square", alone))
+    return out

@@ -35,6 +35,12 @@ LOW_CONFIDENCE = 0.95
 # outlier exposure trains the model to give for strokes that are no digit: the app says "not a digit".
 NOT_A_DIGIT_BELOW = 0.2
 TOP_K = 3
+# A piece that may be two touching digits is read as two when the cut's digits are this many
+# times less likely wrong (1 - the product of their probabilities) than the whole read as one
+# digit. Chosen on drawings of validation digits (`python benchmarks/bench_numbers.py
+# --choose-cut-evidence`): 1 of 1,220 single digits cut, 87 of 300 touching pairs cut right
+# and 6 wrong; at 1: 3 cut, 110 right, 19 wrong; at 100: 1, 60 and 0.
+CUT_EVIDENCE = 20
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
@@ -238,8 +244,9 @@ def _all_parts(digit: Digit) -> list[Digit]:
 
 def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Reading, tuple[int, int, int, int], bool]]:
     """(reading, box, separated) for each digit in this piece: the digits of its best cut when
-    each is a sure digit and, together, likelier than the whole as one digit (or the whole is
-    too wide to be one). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999."""
+    each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
+    one digit (or the whole is too wide to be one, or no digit). A touching "00" reads as 0 at
+    0.96, its halves as 0 and 0 at 0.99999."""
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
@@ -250,6 +257,7 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
             score = math.prod(r.top[r.digit] for r, _, _ in parts)
             if score > best_score:
                 best, best_score = parts, score
-    if best and (digit.too_wide or best_score > whole.top[whole.digit] or not whole.is_digit):
+    doubt_whole, doubt_cut = 1 - whole.top[whole.digit], 1 - best_score
+    if best and (digit.too_wide or doubt_whole > CUT_EVIDENCE * doubt_cut or not whole.is_digit):
         return best
     return [(whole, digit.box, not digit.too_wide)]

@@ -1,0 +1,242 @@
+"""How well the app reads numbers: split into digits (cnn.segment), then each digit read.
+
+    python benchmarks/bench_numbers.py                    # the shipped weights, ~3 min
+    python benchmarks/bench_numbers.py --quick            # a quarter of the drawings
+    python benchmarks/bench_numbers.py --weights runs/x   # another model folder
+
+The numbers (`drawings.number_set`) are 2-6 digits, each an MNIST *test* digit retraced with a
+pen (as set (a) of bench_drawings.py) or a style template (as set (b)): nothing training uses.
+One height +-12%, one baseline +-8%, gaps of 10-60% of the height between the digits' ink,
+on square and 2:1 canvases. Each is read as /read_number reads it (`Recognizer.read_numbers`).
+
+Where a number is misread, the blame goes to splitting (the count of digits is wrong) or to
+reading (right count, a digit misread or refused); "each digit alone" reads every digit drawn
+by itself on the canvas, the ceiling that reading sets. Also measured: single digits (sets
+(a)-(c) of bench_drawings.py) must stay one digit and read as before; touching digits; the
+latency of Recognizer.read_numbers in process and of /read_number through gradio_client.
+Prints Markdown tables; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cnn  # noqa: E402
+from cnn.data import default_data_dir, load_mnist  # noqa: E402
+from cnn.preprocess import prepare_ink  # noqa: E402
+from cnn.serve import Recognizer  # noqa: E402
+from drawings import NumberDrawing, canvas_set, number_set, pen_set, style_set  # noqa: E402
+
+GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
+
+
+def read_numbers(recognizer: Recognizer, drawings: list[NumberDrawing]) -> tuple[list, list[float]]:
+    """Each drawing read alone, as one request is, with its time."""
+    readings, seconds = [], []
+    for drawing in drawings:
+        started = time.perf_counter()
+        (reading,) = recognizer.read_numbers([drawing.image])
+        seconds.append(time.perf_counter() - started)
+        readings.append(reading)
+    return readings, seconds
+
+
+def verdicts(drawings: list[NumberDrawing], readings: list) -> list[str]:
+    """right, or why not: 'count' (splitting) or 'digit' (a digit misread or refused)."""
+    out = []
+    for drawing, reading in zip(drawings, readings):
+        digits = [] if reading is None else reading.digits
+        if reading is not None and reading.number == drawing.text:
+            out.append("right")
+        elif len(digits) != len(drawing.text):
+            out.append("count")
+        else:
+            out.append("digit")
+    return out
+
+
+def share(flags) -> str:
+    flags = list(flags)
+    return f"{np.mean(flags):.2%}" if flags else "-"
+
+
+def number_report(drawings: list[NumberDrawing], found: list[str], alone: list[bool]) -> None:
+    print("| numbers | drawings | whole number right | digit count right | wrong: split | wrong: a digit | if each digit were read alone |")
+    print("|---|---|---|---|---|---|---|")
+    groups = [("2-4 digits (the target: >= 97%)", lambda d: 2 <= len(d.text) <= 4)]
+    groups += [(f"{n} digits", lambda d, n=n: len(d.text) == n) for n in range(2, 7)]
+    groups += [(f"gap {low:.0%}-{high:.0%} of the height", lambda d, b=(low, high): b[0] <= d.gap < b[1] + 1e-9) for low, high in GAP_BUCKETS]
+    groups += [(f"{shape} canvas", lambda d, s=shape: d.canvas == s) for shape in ("square", "2:1")]
+    groups += [("all", lambda d: True)]
+    for name, keep in groups:
+        picked = [i for i, d in enumerate(drawings) if keep(d)]
+        print(
+            f"| {name} | {len(picked)} | {share(found[i] == 'right' for i in picked)} | {share(found[i] != 'count' for i in picked)} "
+            f"| {share(found[i] == 'count' for i in picked)} | {share(found[i] == 'digit' for i in picked)} | {share(alone[i] for i in picked)} |"
+        )
+
+
+def digits_alone(recognizer: Recognizer, drawings: list[NumberDrawing]) -> list[bool]:
+    """Whether every digit of each number reads right drawn by itself (its ink alone, at the
+    same scale, with a margin of paper)."""
+    out = []
+    for drawing in drawings:
+        canvases = [Image.fromarray(255 - np.pad(ink, 20)) for ink in drawing.digits]
+        readings = recognizer.read(canvases)
+        out.append("".join(r.digit if r is not None and r.is_digit else "?" for r in readings) == drawing.text)
+    return out
+
+
+def single_digit_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
+    print("| single digits | drawings | read as one digit | same answer as read() (top 3, probabilities within 1e-5) |")
+    print("|---|---|---|---|")
+    sets = [("(a) pen-retraced MNIST test", pen_set(images, labels, count)), ("(b) styles", style_set(count // 8)),
+            ("(c) canvas redraw", canvas_set(images, labels, count // 2))]
+    for name, drawings in sets:
+        ones, same = [], []
+        for drawing in drawings:
+            (number,) = recognizer.read_numbers([drawing.image])
+            (alone,) = recognizer.read([drawing.image])
+            one = number is not None and len(number.digits) == 1
+            ones.append(one)
+            # Equal to the last bits only within one batch: the cut sides read along change the sums.
+            same.append(one and list(number.digits[0].top) == list(alone.top)
+                        and np.allclose(list(number.digits[0].top.values()), list(alone.top.values()), rtol=0, atol=1e-5))
+        print(f"| {name} | {len(drawings)} | {share(ones)} | {share(same)} |")
+
+
+def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
+    print("| two digits whose ink overlaps by | pairs | read right | said they could not be separated | read as one digit | other |")
+    print("|---|---|---|---|---|---|")
+    for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10)):
+        drawings = number_set(images, labels, count, lengths=(2,), gap_range=(low, high), seed=11)
+        readings, _ = read_numbers(recognizer, drawings)
+        right = [r is not None and r.number == d.text for d, r in zip(drawings, readings)]
+        unseparated = [r is not None and not all(r.separated) for r in readings]
+        one = [r is not None and len(r.digits) == 1 and all(r.separated) for r in readings]
+        other = [not (a or b or c) for a, b, c in zip(right, unseparated, one)]
+        print(f"| {-high:.0%}-{-low:.0%} of the height | {count} | {share(right)} | {share(unseparated)} | {share(one)} | {share(other)} |")
+
+
+def choose_cut_evidence(recognizer: Recognizer) -> None:
+    """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits (the
+    last 5,000 training digits, which training holds out), made by this benchmark's generators
+    with other seeds. Single digits must stay whole; touching pairs should be cut right."""
+    import math
+
+    from cnn.segment import split_digits
+    from cnn.serve import _all_parts
+
+    images, labels = load_mnist(default_data_dir(), train=True, download=False)
+    images, labels = images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+    singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103) + style_set(40, seed=102)
+    pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111)
+
+    def cuts(images_and_truths):
+        """(truth, doubt of the whole, doubt of the best cut, the cut's digits) per cuttable piece."""
+        rows = []
+        for image, truth in images_and_truths:
+            for piece in split_digits(image):
+                if not piece.cuts:
+                    continue
+                parts = _all_parts(piece)
+                read = dict(zip(map(id, parts), recognizer._read_prepared([prepare_ink(p.ink) for p in parts])))
+                whole = read[id(piece)]
+                best, best_score = None, 0.0
+                for pair in piece.cuts:
+                    sides = [read[id(side)] for side in pair]
+                    if all(r is not None and r.is_digit and r.confident for r in sides):
+                        score = math.prod(r.top[r.digit] for r in sides)
+                        if score > best_score:
+                            best, best_score = "".join(r.digit for r in sides), score
+                if best and whole is not None:
+                    rows.append((truth, 1 - whole.top[whole.digit], 1 - best_score, best))
+        return rows
+
+    single_rows = cuts((d.image, str(d.label)) for d in singles)
+    pair_rows = cuts((d.image, d.text) for d in pairs)
+    print(f"| CUT_EVIDENCE | single digits cut (of {len(singles)}) | touching pairs cut right (of {len(pairs)}) | cut wrong |")
+    print("|---|---|---|---|")
+    for evidence in (1, 5, 20, 100, 1000):
+        taken = lambda row: row[1] > evidence * row[2]  # noqa: E731
+        print(f"| {evidence} | {sum(map(taken, single_rows))} | {sum(taken(r) and r[3] == r[0] for r in pair_rows)} "
+              f"| {sum(taken(r) and r[3] != r[0] for r in pair_rows)} |")
+
+
+def api_latency(drawings: list[NumberDrawing], count: int) -> None:
+    """Serial round trips through gradio_client on loopback: /read_number against /predict."""
+    import tempfile
+
+    from bench_serving import start
+    from gradio_client import Client, handle_file
+
+    process, url = start(Path(__file__).resolve().parent.parent / "app.py")
+    try:
+        client = Client(url, verbose=False)
+        folder = Path(tempfile.mkdtemp(prefix="bench-numbers-"))
+        files = []
+        for n, drawing in enumerate(drawings[:count]):
+            files.append(folder / f"{n}.png")
+            drawing.image.save(files[-1])
+        for api in ("/predict", "/read_number"):
+            for path in files[:5]:  # warm-up
+                client.predict(handle_file(str(path)), api_name=api)
+            times = []
+            for path in files:
+                started = time.perf_counter()
+                client.predict(handle_file(str(path)), api_name=api)
+                times.append(time.perf_counter() - started)
+            print(f"| {api} | {len(files)} | {np.percentile(times, 50) * 1000:.0f} ms | {np.percentile(times, 90) * 1000:.0f} ms |")
+    finally:
+        process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weights", help="a model folder (config.json + model.safetensors); default: the shipped weights")
+    parser.add_argument("--quick", action="store_true", help="a quarter of the drawings")
+    parser.add_argument("--no-api", action="store_true", help="skip the round trips through gradio_client")
+    parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
+    args = parser.parse_args()
+    scale = 4 if args.quick else 1
+    model = cnn.DigitCNN.from_pretrained(args.weights) if args.weights else cnn.load_model()
+    recognizer = Recognizer(model)
+    if args.choose_cut_evidence:
+        choose_cut_evidence(recognizer)
+        return
+    images, labels = load_mnist(default_data_dir(), train=False, download=False)
+    images, labels = images.squeeze(1).numpy(), labels.numpy()
+
+    drawings = number_set(images, labels, 1000 // scale)
+    readings, seconds = read_numbers(recognizer, drawings)
+    found = verdicts(drawings, readings)
+    alone = digits_alone(recognizer, drawings)
+    print(f"## Numbers ({len(drawings)} drawings, weights: {args.weights or 'shipped'})\n")
+    number_report(drawings, found, alone)
+    lengths = np.array([len(d.text) for d in drawings])
+    print(f"\nRecognizer.read_numbers, one drawing at a time: p50 {np.percentile(seconds, 50) * 1000:.1f} ms, "
+          f"p90 {np.percentile(seconds, 90) * 1000:.1f} ms (2-4 digits: p50 "
+          f"{np.percentile(np.array(seconds)[(lengths >= 2) & (lengths <= 4)], 50) * 1000:.1f} ms)\n")
+    print("### Single digits\n")
+    single_digit_report(recognizer, images, labels, 2000 // scale)
+    print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
+    touching_report(recognizer, images, labels, 400 // scale)
+    if not args.no_api:
+        print("\n### Through the API (gradio_client, serial, loopback)\n")
+        print("| endpoint | requests | p50 | p90 |")
+        print("|---|---|---|---|")
+        api_latency(drawings, 100 // scale if args.quick else 100)
+    worst = [(d.text, r.number if r else None) for d, r, f in zip(drawings, readings, found) if f != "right"][:12]
+    print("\nFirst misreads (drawn -> read):", ", ".join(f"{a} -> {b}" for a, b in worst))
+
+
+if __name__ == "__main__":
+    main()
