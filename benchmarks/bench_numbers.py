@@ -114,16 +114,19 @@ def single_digit_report(recognizer: Recognizer, images: np.ndarray, labels: np.n
 
 
 def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
-    print("| two digits whose ink overlaps by | pairs | read right | said they could not be separated | read as one digit | other |")
-    print("|---|---|---|---|---|---|")
+    print("| two digits whose ink overlaps by | pairs | read right | said they could not be separated "
+          "| read as one digit, shown as sure | read as one digit, shown as not sure | other |")
+    print("|---|---|---|---|---|---|---|")
     for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10)):
         drawings = number_set(images, labels, count, lengths=(2,), gap_range=(low, high), seed=11)
         readings, _ = read_numbers(recognizer, drawings)
         right = [r is not None and r.number == d.text for d, r in zip(drawings, readings)]
         unseparated = [r is not None and not all(r.separated) for r in readings]
         one = [r is not None and len(r.digits) == 1 and all(r.separated) for r in readings]
+        sure = [o and r.digits[0].confident for o, r in zip(one, readings)]
         other = [not (a or b or c) for a, b, c in zip(right, unseparated, one)]
-        print(f"| {-high:.0%}-{-low:.0%} of the height | {count} | {share(right)} | {share(unseparated)} | {share(one)} | {share(other)} |")
+        print(f"| {abs(high):.0%}-{abs(low):.0%} of the height | {count} | {share(right)} | {share(unseparated)} "
+              f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
 
 
 def choose_cut_evidence(recognizer: Recognizer) -> None:

@@ -63,39 +63,59 @@ class Digit:
 def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
     """The digits of a one-line number, left to right; [] when there is no ink."""
     ink = ink_map(image)
-    labels, count = _components(ink > 0)
-    if count == 0:
+    labels, runs = _components(ink > 0)
+    if runs.count == 0:
         return []
     factor = working_factor(image.size if isinstance(image, Image.Image) else (ink.shape[1], ink.shape[0]))
-    if count > 4 * MAX_DIGITS:  # noise: no grouping would make digits of it
-        return [_digit(ink, ink > 0, factor, 0.0, 0.0, 1.0, cut=False)]
-    masks, slant, centre_y, line = _group(labels, count)
-    if len(masks) == 1:
-        masks = [ink > 0]  # all the ink: exactly prepare(image)
-    if len(masks) > MAX_DIGITS:
-        return [_digit(ink, mask, factor, slant, centre_y, line, cut=False) for mask in masks]
-    return [_digit(ink, mask, factor, slant, centre_y, line) for mask in masks]
+    if runs.count > 4 * MAX_DIGITS:  # noise: no grouping would make digits of it
+        return [_digit(ink, ink > 0, (0, 0), factor, 0.0, 0.0, 1.0, cut=False)]
+    groups, slant, centre_y, line = _group(runs)
+    cut = len(groups) <= MAX_DIGITS
+    digits = []
+    for members, (y0, y1, x0, x1) in groups:
+        # Within its box, the group's pieces only: a neighbour that leans into the box stays out.
+        # (One group is all the ink: it reads exactly as prepare(image) would.)
+        mask = np.isin(labels[y0:y1, x0:x1], np.asarray(members) + 1)
+        digits.append(_digit(ink, mask, (y0, x0), factor, slant, centre_y, line, cut))
+    return digits
 
 
-def _digit(ink: np.ndarray, mask: np.ndarray, factor: int, slant: float, centre_y: float, line: float, cut: bool = True) -> Digit:
-    """The Digit of this mask, with ways to cut it when it is wide enough to be two digits."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    part = np.where(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], 0).astype(np.float32)
-    box = tuple(int(v) * factor for v in (x0, y0, x1, y1))
+def _digit(
+    ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], factor: int, slant: float, centre_y: float, line: float,
+    cut: bool = True,
+) -> Digit:
+    """The Digit of this mask (a window of the ink map whose top left is `origin`), with ways to
+    cut it when it is wide enough to be two digits."""
     ys, xs = np.nonzero(mask)
-    width = np.ptp(xs + slant * (ys - centre_y)) + 1
-    cuts = _cuts(mask, slant, centre_y, line) if cut and MAYBE_TOUCHING_WIDTH * line < width <= MAX_CUT_WIDTH * line else []
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    top, left = origin[0] + y0, origin[1] + x0
+    mask = mask[y0:y1, x0:x1]
+    part = np.where(mask, ink[top : top + mask.shape[0], left : left + mask.shape[1]], 0).astype(np.float32)
+    box = tuple(int(v) * factor for v in (left, top, left + mask.shape[1], top + mask.shape[0]))
+    along = xs + origin[1] + slant * (ys + origin[0] - centre_y)
+    width = np.ptp(along) + 1
+    pairs = _cuts(mask, (top, left), slant, centre_y, line) if cut and MAYBE_TOUCHING_WIDTH * line < width <= MAX_CUT_WIDTH * line else []
     return Digit(
         part,
         box,
         too_wide=bool(width > TOUCHING_WIDTH * line),
-        cuts=tuple(tuple(_digit(ink, side, factor, slant, centre_y, line) for side in pair) for pair in cuts),
+        cuts=tuple(tuple(_digit(ink, side, (top, left), factor, slant, centre_y, line) for side in pair) for pair in pairs),
     )
 
 
-def _components(binary: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected components: a label image (0: background, 1..n) and n.
+@dataclass(frozen=True)
+class _Runs:
+    """Horizontal runs of ink: row, first column, column after the last, piece (0-based)."""
+
+    row: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    piece: np.ndarray
+    count: int  # pieces
+
+
+def _components(binary: np.ndarray) -> tuple[np.ndarray, _Runs]:
+    """8-connected components: a label image (0: background, 1..n) and the runs of ink.
 
     Works on horizontal runs of ink, so a drawing costs in runs (a few thousand), not pixels."""
     height, width = binary.shape
@@ -104,7 +124,7 @@ def _components(binary: np.ndarray) -> tuple[np.ndarray, int]:
     _, ends = np.nonzero(edges == -1)  # exclusive; same order as the starts
     n = len(starts)
     if n == 0:
-        return np.zeros(binary.shape, np.int32), 0
+        return np.zeros(binary.shape, np.int32), _Runs(run_rows, starts, ends, np.zeros(0, np.int64), 0)
     # Runs in row r - 1 touching run k of row r (8-connected): start <= end_k and end >= start_k.
     # Keys order the runs row by row, so those runs are one contiguous range of the arrays.
     stride = width + 2
@@ -125,44 +145,51 @@ def _components(binary: np.ndarray) -> tuple[np.ndarray, int]:
         parent = parent[parent]  # pointer jumping: chains shorten by half each round
         if np.array_equal(parent, before):
             break
-    roots, run_label = np.unique(parent, return_inverse=True)
+    roots, piece = np.unique(parent, return_inverse=True)
     labels = np.zeros((height, width + 1), np.int32)
     # Paint the runs: +label at each start, -label at each end, then a running sum per row.
-    np.add.at(labels, (run_rows, starts), run_label + 1)
-    np.add.at(labels, (run_rows, ends), -(run_label + 1))
-    return np.cumsum(labels, axis=1)[:, :width], len(roots)
+    np.add.at(labels, (run_rows, starts), piece + 1)
+    np.add.at(labels, (run_rows, ends), -(piece + 1))
+    return np.cumsum(labels, axis=1)[:, :width], _Runs(run_rows, starts, ends, piece, len(roots))
 
 
-def _slant(labels: np.ndarray, count: int) -> float:
+def _slant(runs: _Runs) -> float:
     """The line's lean (x per unit of y, right-leaning positive): the ink's x-y covariance
-    within each piece over its y variance, pooled over the pieces (MNIST's deskew, per piece)."""
-    ys, xs = np.nonzero(labels)
-    piece = labels[ys, xs]
-    n = np.bincount(piece, minlength=count + 1).astype(np.float64)
-    safe = np.maximum(n, 1)
-    mean_x, mean_y = np.bincount(piece, xs, count + 1) / safe, np.bincount(piece, ys, count + 1) / safe
-    dx, dy = xs - mean_x[piece], ys - mean_y[piece]
-    var_y = float((dy * dy).sum())
+    within each piece over its y variance, pooled over the pieces (MNIST's deskew, per piece).
+    Sums over each run in closed form: sum of x, of x squared, and of x y."""
+    y, a, b = runs.row.astype(np.float64), runs.start.astype(np.float64), runs.end.astype(np.float64) - 1
+    n = b - a + 1
+    sx = n * (a + b) / 2
+    sy, syy, sxy = n * y, n * y * y, sx * y
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(runs.piece, values, runs.count)
+
+    count = total(n)
+    var_y = (total(syy) - total(sy) ** 2 / count).sum()
+    cov = (total(sxy) - total(sx) * total(sy) / count).sum()
     if var_y <= 0:
         return 0.0
-    return float(np.clip(-(dx * dy).sum() / var_y, -MAX_SLANT, MAX_SLANT))  # y grows downwards
+    return float(np.clip(-cov / var_y, -MAX_SLANT, MAX_SLANT))  # y grows downwards
 
 
-def _group(labels: np.ndarray, count: int) -> tuple[list[np.ndarray], float, float, float]:
-    """Masks of the digits, left to right; the slant, the y it is measured from, the line's height."""
-    slant = _slant(labels, count)
-    ys, xs = np.nonzero(labels)
-    piece = labels[ys, xs] - 1
-    along = xs + slant * (ys - ys.mean())  # x measured along the slant: an upright lean
-    left = np.full(count, np.inf)
-    right = np.full(count, -np.inf)
-    top = np.full(count, np.inf)
-    bottom = np.full(count, -np.inf)
-    np.minimum.at(left, piece, along)
-    np.maximum.at(right, piece, along)
-    np.minimum.at(top, piece, ys)
-    np.maximum.at(bottom, piece, ys)
-    heights = bottom - top + 1
+def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]]], float, float, float]:
+    """The digits, left to right, as (pieces, box: y0, y1, x0, x1 of the ink map); the slant,
+    the y it is measured from, and the line's height."""
+    slant = _slant(runs)
+    centre_y = float(np.average(runs.row, weights=runs.end - runs.start))
+    shift = slant * (runs.row - centre_y)  # x measured along the slant: an upright lean
+    count = runs.count
+
+    def per_piece(reduce: np.ufunc, values: np.ndarray, start: float) -> np.ndarray:
+        out = np.full(count, start)
+        reduce.at(out, runs.piece, values)
+        return out
+
+    left, right = per_piece(np.minimum, runs.start + shift, np.inf), per_piece(np.maximum, runs.end + shift, -np.inf)
+    top, bottom = per_piece(np.minimum, runs.row, np.inf), per_piece(np.maximum, runs.row + 1, -np.inf)
+    x0, x1 = per_piece(np.minimum, runs.start, np.inf), per_piece(np.maximum, runs.end, -np.inf)
+    heights = bottom - top
     line = float(heights.max())  # the digits' height: within +-12% of each other, the tallest
 
     # Pieces, tallest first. A full-height piece is a digit of its own, unless it sits above or
@@ -170,7 +197,7 @@ def _group(labels: np.ndarray, count: int) -> tuple[list[np.ndarray], float, flo
     # A shorter piece joins the digit whose extent it shares most (a 5's or 7's bar), or the
     # nearest within JOIN_GAP (an open 4's L), or else stands alone; a speck joins the nearest.
     # Two full-height pieces side by side stay apart however close they lean: two 1s.
-    spans = {k: [left[k], right[k] + 1, top[k], bottom[k] + 1] for k in range(count)}
+    spans = {k: [left[k], right[k], top[k], bottom[k], x0[k], x1[k]] for k in range(count)}
     groups: dict[int, list[int]] = {}
     for k in sorted(range(count), key=lambda k: (-heights[k], left[k])):
         span = spans[k]
@@ -190,16 +217,16 @@ def _group(labels: np.ndarray, count: int) -> tuple[list[np.ndarray], float, flo
             groups[k] = [k]
             continue
         groups[target].append(k)
-        spans[target] = [min(spans[target][0], span[0]), max(spans[target][1], span[1]),
-                         min(spans[target][2], span[2]), max(spans[target][3], span[3])]
+        spans[target] = [min(spans[target][i], span[i]) if i % 2 == 0 else max(spans[target][i], span[i]) for i in range(6)]
 
-    masks = [np.isin(labels, np.asarray(groups[g]) + 1) for g in sorted(groups, key=lambda g: spans[g][0])]
-    return masks, slant, float(ys.mean()), line
+    ordered = sorted(groups, key=lambda g: spans[g][0])
+    boxes = [(int(spans[g][2]), int(spans[g][3]), int(spans[g][4]), int(spans[g][5])) for g in ordered]
+    return [(groups[g], box) for g, box in zip(ordered, boxes)], slant, centre_y, line
 
 
 def _shared(a: list[float], b: list[float]) -> float:
     """How much of their extents two spans share: along the slant ([left, right, ...]), or
-    from top to bottom when given [top, bottom]."""
+    from top to bottom when given [top, bottom, ...]."""
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
@@ -213,13 +240,13 @@ def _gap(a: list[float], b: list[float]) -> float:
     return float(np.hypot(dx, dy))
 
 
-def _cuts(mask: np.ndarray, slant: float, centre_y: float, line: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def _cuts(mask: np.ndarray, origin: tuple[int, int], slant: float, centre_y: float, line: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """The piece split along the slant where its ink is thinnest: at the CUTS deepest valleys
     of its ink profile (columns with less ink than any within a tenth of the line's height),
     each side keeping CUT_MARGIN. Where round digits touch, the join can hold more ink than a
     cut through one of them: several are tried."""
     ys, xs = np.nonzero(mask)
-    along = np.round(xs + slant * (ys - centre_y)).astype(np.int64)
+    along = np.round(xs + origin[1] + slant * (ys + origin[0] - centre_y)).astype(np.int64)
     along -= along.min()
     profile = np.bincount(along).astype(np.float64)  # ink pixels in each slanted column
     margin, reach = int(CUT_MARGIN * line), max(1, int(0.1 * line))
