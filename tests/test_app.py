@@ -145,3 +145,77 @@ def test_upload_box_and_each_example_read_their_digit():
     assert app.read_upload(None) == (None, app.ASK_TO_UPLOAD, None, "")
     label, status, seen, table = app.read_upload(str(ROOT / "README.md"))
     assert label is None and seen is None and "not an image" in status
+
+
+def read_number(client, path) -> dict:
+    return client.submit(handle_file(str(path)), api_name="/read_number").result(timeout=60)
+
+
+def test_read_number_reads_composed_numbers_with_their_boxes(client, tmp_path):
+    from make_examples import draw_number  # examples/ is on pytest's pythonpath
+
+    for text, options in (("2026", {"size": (720, 320), "slant": 0.15}), ("47", {}), ("1990", {"size": (720, 320), "gap": 0.15})):
+        path = tmp_path / f"{text}.png"
+        draw_number(text, **options).convert("RGB").save(path)
+        answer = read_number(client, path)
+        assert answer["number"] == text and answer["message"] is None, answer
+        assert [d["label"] for d in answer["digits"]] == list(text)
+        for digit in answer["digits"]:
+            assert [c["label"] for c in digit["confidences"]][0] == digit["label"] and len(digit["confidences"]) == 3
+            x0, y0, x1, y1 = digit["box"]
+            assert 0 <= x0 < x1 <= 720 and 0 <= y0 < y1 <= 320
+        lefts = [d["box"][0] for d in answer["digits"]]
+        assert lefts == sorted(lefts)
+    # The README's example, as printed there.
+    answer = read_number(client, ROOT / "examples" / "number_2026.png")
+    assert answer["number"] == "2026" and answer["digits"][0]["box"] == [45, 66, 158, 254]
+
+
+def test_read_number_blank_bad_and_refused_answers(client, tmp_path):
+    from make_examples import draw_number
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (300, 300), "white").save(blank)
+    assert read_number(client, blank) == {"number": None, "digits": [], "message": "blank"}
+    text = tmp_path / "text.png"
+    text.write_text("not a picture")
+    answer = read_number(client, text)
+    assert answer["number"] is None and answer["digits"] == [] and answer["message"].startswith("error: ")
+    assert "not an image" in answer["message"]
+    filled = [[(x, 0.1 + 0.03 * row) for row in range(27) for x in ((0.1, 0.9) if row % 2 == 0 else (0.9, 0.1))]]
+    refused = tmp_path / "refused.png"
+    draw_number(["2", filled, "5"], size=(720, 320), pen=26).save(refused)
+    answer = read_number(client, refused)
+    assert answer["number"] is None and answer["message"].startswith("Digit 2 of 3 is not a digit")
+    assert [d["label"] for d in answer["digits"]] == ["2", "not a digit", "5"]
+    # /predict still reads one digit: the whole image, as before
+    assert client.predict(handle_file(str(ROOT / "examples" / "seven_pencil.png")), api_name="/predict")["label"] == "7"
+
+
+def test_the_page_shows_a_number_or_why_there_is_none():
+    import app
+    from cnn.serve import NumberReading, Reading
+
+    pixels = np.zeros((28, 28), np.float32)
+    sure = Reading({"4": 0.99, "9": 0.008, "1": 0.001}, pixels)
+    unsure = Reading({"7": 0.6, "1": 0.35, "2": 0.01}, pixels)
+    flat = Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels)
+    boxes = [(0, 0, 10, 10), (20, 0, 30, 10)]
+
+    label, status, seen, table = app.show(NumberReading([sure, sure], boxes, [True, True]), app.ASK_TO_DRAW)
+    assert next(iter(label)) == "44" and label["44"] == pytest.approx(0.99 * 0.99)
+    assert '<span class="number">44</span>' in status and "Every digit" in status
+    assert seen.shape == (28, 58) and "digit 2" in table and "4 · 99%" in table
+
+    label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True]), app.ASK_TO_DRAW)
+    assert list(label)[:2] == ["47", "41"] and "Not sure of digit 2: maybe a 7 or a 1" in status
+
+    label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True]), app.ASK_TO_DRAW)
+    assert label == app.NOT_A_DIGIT and "Digit 2 of 2 is not a digit" in status
+
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False]), app.ASK_TO_DRAW)
+    assert label == app.TOUCHING and "could not be separated" in status
+
+    label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True]), app.ASK_TO_DRAW)  # as before
+    assert (label, status, table) == (sure.top, app.status_text(sure, app.ASK_TO_DRAW), "")
+    assert np.array_equal(seen, app.preview(sure))

@@ -50,6 +50,8 @@ def test_bad_files_get_a_clear_error(client, tmp_path, name):
     answer = ask(client, path)
     assert answer["label"].startswith("error: "), answer
     assert reason in answer["label"]
+    number = client.submit(handle_file(str(path)), api_name="/read_number").result(timeout=60)
+    assert number == {"number": None, "digits": [], "message": answer["label"]}  # the same words
     assert ask(client, ROOT / "examples" / "seven_pencil.png")["label"] == "7"  # still serving, and right
 
 
@@ -138,8 +140,9 @@ def test_many_clients_sending_the_same_image_at_once(app_url):
 
 
 def valid_answer(value) -> bool:
-    """None (nothing sent), "blank", "not a digit", "error: ...", or the top-3 digits with probabilities."""
-    if value is None or value in ("blank", "not a digit"):
+    """None (nothing sent), "blank", "not a digit", "touching digits" (the page, for a number),
+    "error: ...", or the top-3 digits (or numbers) with probabilities."""
+    if value is None or value in ("blank", "not a digit", "touching digits"):
         return True
     if isinstance(value, str):
         return value.startswith("error: ")
@@ -185,6 +188,11 @@ def test_predict_answers_anything(app_module, tmp_path, data):
     (labels,) = app_module.predict([str(path), str(ROOT / "examples" / "seven_pencil.png")])
     assert valid_answer(labels[0]), labels[0]
     assert labels[1]["7"] > 0.9  # the other request of the batch is unaffected
+    (numbers,) = app_module.read_number([str(path), str(ROOT / "examples" / "number_2026.png")])
+    assert set(numbers[0]) == {"number", "digits", "message"}
+    assert (numbers[0]["number"] is None) == (numbers[0]["message"] is not None), numbers[0]
+    assert all(d["label"] in [*"0123456789", "not a digit", "touching digits"] for d in numbers[0]["digits"])
+    assert numbers[1]["number"] == "2026"
 
 
 @settings(max_examples=40, deadline=None)
@@ -205,7 +213,8 @@ def test_sketchpad_path_answers_anything(width, height, mode, content, seed):
         image = Image.new("RGBA", (width, height), tuple(int(v) for v in rng.integers(0, 256, 4)))
     else:
         image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    labels, statuses, previews = app.read_drawings([{"composite": image.convert(mode)}, None, {"composite": None}])
+    labels, statuses, previews, tables = app.read_drawings([{"composite": image.convert(mode)}, None, {"composite": None}])
     assert valid_answer(labels[0]) and labels[1] is None and labels[2] is None
     assert all(isinstance(s, str) and s for s in statuses)
-    assert previews[0] is None or previews[0].shape == (28, 28)
+    assert previews[0] is None or (previews[0].shape[0] == 28 and (previews[0].shape[1] - 28) % 30 == 0)
+    assert all(isinstance(t, str) for t in tables)
