@@ -37,7 +37,7 @@ MAX_BATCH = 32  # requests read in one forward pass: ~10 ms of model time for 32
 SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
 
-ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**, or a number from left to right: any size, anywhere on the canvas."
+ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**, or a number with a small gap between digits: any size, anywhere."
 ASK_TO_UPLOAD = "🖼️ **Upload or paste a picture** of a digit or a number, or click an example."
 NOTHING_FOUND = "🔍 No digit found: the image looks blank."
 
