@@ -114,6 +114,18 @@ def _pen(rng: np.random.Generator, height: float, widest: float = 0.18) -> float
     return float(math.exp(rng.uniform(math.log(2.0), math.log(max(2.0, widest * height)))))
 
 
+def _round_pen(mask: Image.Image, strokes: list[Polyline], pen: float) -> None:
+    """Polylines (in the mask's pixels) drawn on it with a round pen `pen` px wide."""
+    draw = ImageDraw.Draw(mask)
+    radius = pen / 2
+    for stroke in strokes:
+        xy = [tuple(p) for p in stroke]
+        if len(xy) > 1:
+            draw.line(xy, fill=255, width=max(1, round(pen)))
+        for x, y in xy:  # round caps and joins
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+
+
 def render(
     strokes: list[Polyline],
     rng: np.random.Generator,
@@ -141,14 +153,7 @@ def render(
     offset = np.array([rng.uniform(margin, max(margin, side - size[0] - margin)), rng.uniform(margin, max(margin, side - size[1] - margin))])
     ss = 2  # supersampling, as a browser canvas anti-aliases its strokes
     mask = Image.new("L", (side * ss, side * ss), 0)
-    draw = ImageDraw.Draw(mask)
-    radius = pen * ss / 2
-    for stroke in moved:
-        xy = [tuple(p) for p in ((stroke - low) * scale + offset) * ss]
-        if len(xy) > 1:
-            draw.line(xy, fill=255, width=max(1, round(pen * ss)))
-        for x, y in xy:  # round caps and joins
-            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+    _round_pen(mask, [((stroke - low) * scale + offset) * ss for stroke in moved], pen * ss)
     mask = mask.reduce(ss)
     transparent = bool(rng.random() < 0.5) if transparent is None else transparent
     if transparent:
@@ -338,14 +343,7 @@ def _digit_ink(strokes: list[Polyline], rng: np.random.Generator, height: float,
     ss, margin = 2, pen / 2 + 2
     size = ((high - low) * scale + 2 * margin) * ss
     mask = Image.new("L", (int(size[0]) + 1, int(size[1]) + 1), 0)
-    draw = ImageDraw.Draw(mask)
-    radius = pen * ss / 2
-    for stroke in moved:
-        xy = [tuple(p) for p in ((stroke - low) * scale + margin) * ss]
-        if len(xy) > 1:
-            draw.line(xy, fill=255, width=max(1, round(pen * ss)))
-        for x, y in xy:
-            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+    _round_pen(mask, [((stroke - low) * scale + margin) * ss for stroke in moved], pen * ss)
     ink = np.asarray(mask.reduce(ss), dtype=np.float32) / 255
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]

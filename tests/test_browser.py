@@ -66,6 +66,15 @@ def clear(page) -> None:
     expect(page.locator("#status")).to_contain_text("Draw a digit", timeout=15_000)
 
 
+def open_page(browser, app_url: str, viewport: tuple[int, int]):
+    """The app in a new page (a touch screen when phone-sized), ready to draw; and its status line."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=viewport[0] < 600)
+    page.goto(app_url, wait_until="networkidle")
+    status = page.locator("#status")
+    expect(status).to_contain_text("Draw a digit")
+    return page, status
+
+
 def in_view(page, selector: str) -> bool:
     box, viewport = page.locator(selector).first.bounding_box(), page.viewport_size
     return box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= viewport["width"] and (
@@ -79,10 +88,7 @@ def positions(page) -> dict:
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
 def test_draw_digits_and_read_the_answers(app_url, browser, tmp_path, viewport):
     phone = viewport[0] < 600
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=phone)
-    page.goto(app_url, wait_until="networkidle")
-    status = page.locator("#status")
-    expect(status).to_contain_text("Draw a digit")
+    page, status = open_page(browser, app_url, viewport)
     digits = [5, 1] if phone else [7, 3, 0, 4, 2, 8]
     read = []
     for n, digit in enumerate(digits):
@@ -144,12 +150,9 @@ def test_the_answer_is_about_the_tab_in_view(app_url, browser):
 
 
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
-def test_a_number_reads_as_a_number(app_url, browser, tmp_path, viewport):
+def test_a_number_reads_as_a_number(app_url, browser, viewport):
     phone = viewport[0] < 600
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=phone)
-    page.goto(app_url, wait_until="networkidle")
-    status = page.locator("#status")
-    expect(status).to_contain_text("Draw a digit")
+    page, status = open_page(browser, app_url, viewport)
     draw_strokes(page, DIGIT_STROKES[4], across=-0.45)
     expect(status).to_contain_text("It's a 4", timeout=15_000)  # one digit: today's display
     draw_strokes(page, DIGIT_STROKES[7], across=0.45)
