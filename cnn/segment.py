@@ -1,11 +1,11 @@
 """Split a drawing of a number, written left to right on one line, into its digits.
 
-The ink falls into connected pieces. Pieces that share most of their horizontal extent are
-one digit (a 5's detached bar, a 4 or 7 drawn in two strokes); small specks join the piece
-nearest to them (the dot at the end of a fast stroke); the others are separate digits.
-Handwriting leans, so the boxes of neighbouring digits overlap: extents are measured along
-the line's slant, estimated from the ink itself. A piece far wider than the line is tall is
-two digits that touch, and is cut where its ink is thinnest.
+The ink falls into connected pieces. A full-height piece is a digit; a shorter one belongs to
+the digit it sits over or next to (a 5's detached bar, a 4 or 7 drawn in two strokes, the dot
+at the end of a fast stroke). Handwriting leans, so the boxes of neighbouring digits overlap:
+extents are measured along the line's slant, estimated from the ink itself. A piece wide
+enough to be two digits that touch also comes with ways to cut it where its ink is thinnest;
+cnn.serve reads them and keeps a cut only when the model is far surer of its two digits.
 
 Each digit comes back as a part of the ink map (cnn.preprocess.ink_map), for
 cnn.preprocess.prepare_ink: the same path as a single digit. A drawing that holds one digit
@@ -65,30 +65,43 @@ class Digit:
     cuts: tuple[tuple[Digit, Digit], ...] = ()
 
 
+@dataclass(frozen=True)
+class _Line:
+    """What every digit of a drawing is measured against."""
+
+    slant: float  # x per unit of y, right-leaning positive
+    centre_y: float  # the y the slant is measured from
+    height: float  # the digits' height, in the ink map's pixels
+    factor: int  # image pixels per ink-map pixel
+    size: tuple[int, int]  # the image's width and height
+
+    def along(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """x measured along the slant: as if the writing stood upright."""
+        return xs + self.slant * (ys - self.centre_y)
+
+
 def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
     """The digits of a one-line number, left to right; [] when there is no ink."""
     ink = ink_map(image)
     labels, runs = _components(ink > 0)
     if runs.count == 0:
         return []
-    factor = working_factor(image.size if isinstance(image, Image.Image) else (ink.shape[1], ink.shape[0]))
+    size = image.size if isinstance(image, Image.Image) else (np.shape(image)[1], np.shape(image)[0])
     if runs.count > 4 * MAX_DIGITS:  # noise: no grouping would make digits of it
-        return [_digit(ink, ink > 0, (0, 0), factor, 0.0, 0.0, 1.0, cut=False)]
-    groups, slant, centre_y, line = _group(runs)
-    cut = len(groups) <= MAX_DIGITS
+        line = _Line(0.0, 0.0, float(ink.shape[0]), working_factor(size), size)
+        return [_digit(ink, ink > 0, (0, 0), line, cut=False)]
+    groups, slant, centre_y, height = _group(runs)
+    line = _Line(slant, centre_y, height, working_factor(size), size)
     digits = []
     for members, (y0, y1, x0, x1) in groups:
         # Within its box, the group's pieces only: a neighbour that leans into the box stays out.
         # (One group is all the ink: it reads exactly as prepare(image) would.)
         mask = np.isin(labels[y0:y1, x0:x1], np.asarray(members) + 1)
-        digits.append(_digit(ink, mask, (y0, x0), factor, slant, centre_y, line, cut))
+        digits.append(_digit(ink, mask, (y0, x0), line, cut=len(groups) <= MAX_DIGITS))
     return digits
 
 
-def _digit(
-    ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], factor: int, slant: float, centre_y: float, line: float,
-    cut: bool = True,
-) -> Digit:
+def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Line, cut: bool = True) -> Digit:
     """The Digit of this mask (a window of the ink map whose top left is `origin`), with ways to
     cut it when it is wide enough to be two digits."""
     ys, xs = np.nonzero(mask)
@@ -96,15 +109,17 @@ def _digit(
     top, left = origin[0] + y0, origin[1] + x0
     mask = mask[y0:y1, x0:x1]
     part = np.where(mask, ink[top : top + mask.shape[0], left : left + mask.shape[1]], 0).astype(np.float32)
-    box = tuple(int(v) * factor for v in (left, top, left + mask.shape[1], top + mask.shape[0]))
-    along = xs + origin[1] + slant * (ys + origin[0] - centre_y)
-    width = np.ptp(along) + 1
-    pairs = _cuts(mask, (top, left), slant, centre_y, line) if cut and MAYBE_TOUCHING_WIDTH * line < width <= MAX_CUT_WIDTH * line else []
+    right, bottom = left + mask.shape[1], top + mask.shape[0]
+    # The ink map may be the image reduced by `factor` (rounded up): clip to the image.
+    box = (left * line.factor, top * line.factor, min(right * line.factor, line.size[0]), min(bottom * line.factor, line.size[1]))
+    width = np.ptp(line.along(ys + origin[0], xs + origin[1])) + 1
+    wide = cut and MAYBE_TOUCHING_WIDTH * line.height < width <= MAX_CUT_WIDTH * line.height
+    pairs = _cuts(mask, (top, left), line) if wide else []
     return Digit(
         part,
-        box,
-        too_wide=bool(width > TOUCHING_WIDTH * line),
-        cuts=tuple(tuple(_digit(ink, side, (top, left), factor, slant, centre_y, line) for side in pair) for pair in pairs),
+        tuple(int(v) for v in box),
+        too_wide=bool(width > TOUCHING_WIDTH * line.height),
+        cuts=tuple(tuple(_digit(ink, side, (top, left), line) for side in pair) for pair in pairs),
     )
 
 
@@ -180,7 +195,7 @@ def _slant(runs: _Runs) -> float:
 
 def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]]], float, float, float]:
     """The digits, left to right, as (pieces, box: y0, y1, x0, x1 of the ink map); the slant,
-    the y it is measured from, and the line's height."""
+    the y it is measured from, and the digits' height."""
     slant = _slant(runs)
     centre_y = float(np.average(runs.row, weights=runs.end - runs.start))
     shift = slant * (runs.row - centre_y)  # x measured along the slant: an upright lean
@@ -195,7 +210,7 @@ def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]
     top, bottom = per_piece(np.minimum, runs.row, np.inf), per_piece(np.maximum, runs.row + 1, -np.inf)
     x0, x1 = per_piece(np.minimum, runs.start, np.inf), per_piece(np.maximum, runs.end, -np.inf)
     heights = bottom - top
-    line = float(heights.max())  # the digits' height: within +-12% of each other, the tallest
+    tallest = float(heights.max())  # the digits' height: they differ by +-12% at most
 
     # Pieces, tallest first. A full-height piece is a digit of its own, unless it sits above or
     # below a digit rather than beside it (a 5 whose bar came apart, an 8 drawn as two loops).
@@ -210,14 +225,14 @@ def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]
         shared = {g: _shared(span, spans[g]) for g in groups}
         within = [g for g in groups if shared[g] >= SAME_DIGIT_OVERLAP * min(_width(span), _width(spans[g]))]
         target = None
-        if heights[k] >= TALL * line:
+        if heights[k] >= TALL * tallest:
             stacked = [g for g in within if _shared(span[2:], spans[g][2:]) < 0.5 * min(heights[k], spans[g][3] - spans[g][2])]
             target = max(stacked, key=shared.get, default=None)
         elif within:
             target = max(within, key=shared.get)
         elif groups:
             nearest = min(groups, key=lambda g: _gap(span, spans[g]))
-            if _gap(span, spans[nearest]) < JOIN_GAP * line or heights[k] < SHORT * line or max(_width(span), heights[k]) < SPECK * line:
+            if _gap(span, spans[nearest]) < JOIN_GAP * tallest or heights[k] < SHORT * tallest or max(_width(span), heights[k]) < SPECK * tallest:
                 target = nearest
         if target is None:
             groups[k] = [k]
@@ -227,7 +242,7 @@ def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]
 
     ordered = sorted(groups, key=lambda g: spans[g][0])
     boxes = [(int(spans[g][2]), int(spans[g][3]), int(spans[g][4]), int(spans[g][5])) for g in ordered]
-    return [(groups[g], box) for g, box in zip(ordered, boxes)], slant, centre_y, line
+    return [(groups[g], box) for g, box in zip(ordered, boxes)], slant, centre_y, tallest
 
 
 def _shared(a: list[float], b: list[float]) -> float:
@@ -246,16 +261,16 @@ def _gap(a: list[float], b: list[float]) -> float:
     return float(np.hypot(dx, dy))
 
 
-def _cuts(mask: np.ndarray, origin: tuple[int, int], slant: float, centre_y: float, line: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def _cuts(mask: np.ndarray, origin: tuple[int, int], line: _Line) -> list[tuple[np.ndarray, np.ndarray]]:
     """The piece split along the slant where its ink is thinnest: at the CUTS deepest valleys
     of its ink profile (columns with less ink than any within a tenth of the line's height),
     each side keeping CUT_MARGIN. Where round digits touch, the join can hold more ink than a
     cut through one of them: several are tried."""
     ys, xs = np.nonzero(mask)
-    along = np.round(xs + origin[1] + slant * (ys + origin[0] - centre_y)).astype(np.int64)
+    along = np.round(line.along(ys + origin[0], xs + origin[1])).astype(np.int64)
     along -= along.min()
     profile = np.bincount(along).astype(np.float64)  # ink pixels in each slanted column
-    margin, reach = max(1, int(CUT_MARGIN * line)), max(1, int(0.1 * line))  # both sides keep ink
+    margin, reach = max(1, int(CUT_MARGIN * line.height)), max(1, int(0.1 * line.height))  # both sides keep ink
     if len(profile) - 2 * margin < 1:
         return []
     padded = np.pad(profile, reach, constant_values=np.inf)
