@@ -4,7 +4,7 @@
 
 Weights: MODEL_REPO (optionally pinned with MODEL_REVISION) from the Hub, else those shipped in
 weights/. API for gradio_client: /predict takes an image file of one digit and returns the
-gr.Label value; /read_number takes an image file of a number and returns JSON (README, "API").
+gr.Label value; /read_number takes an image file of a number and returns JSON (README, "Read a number").
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def preview_strip(number: NumberReading) -> np.ndarray:
 def show(number: NumberReading | None, when_blank: str) -> tuple:
     """A reading for the page: label, status line, what the model sees, the digits' table.
     One digit keeps the single-digit display; several show the number."""
-    if number is None or len(number.digits) == 1:
+    if number is None or (len(number.digits) == 1 and all(number.separated)):
         reading = None if number is None else number.digits[0]
         return label_value(reading, None), status_text(reading, when_blank), preview(reading), ""
     label = number.likeliest() if number.number else (NOT_A_DIGIT if all(number.separated) else TOUCHING)
@@ -151,7 +151,7 @@ def predict(paths: list[str | None]) -> tuple[list]:
 
 
 def number_json(number: NumberReading | None) -> dict:
-    """/read_number's answer (README, "API"): the number, each digit's top 3 and box, and a
+    """/read_number's answer (README, "Read a number"): the number, each digit's top 3 and box, and a
     message saying why there is no number (None when there is one)."""
     if number is None:
         return {"number": None, "digits": [], "message": BLANK}

@@ -224,7 +224,8 @@ class Recognizer:
 
     def read_numbers(self, images: list[Image.Image | np.ndarray | None]) -> list[NumberReading | None]:
         """A NumberReading per image (cnn.segment finds its digits), None for blank ones. A
-        drawing of one digit reads exactly as read() reads it."""
+        drawing of one digit reads as read() reads it: the same pixels and top 3 (the
+        probabilities equal up to float rounding: the sides of its cuts share the forward pass)."""
         pieces = [[] if image is None else split_digits(image) for image in images]
         # Every digit, and both sides of each cut of a piece that may be digits that touch, in one pass.
         parts = [part for digits in pieces for digit in digits for part in _all_parts(digit)]

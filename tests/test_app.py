@@ -215,6 +215,8 @@ def test_the_page_shows_a_number_or_why_there_is_none():
 
     label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False]), app.ASK_TO_DRAW)
     assert label == app.TOUCHING and "could not be separated" in status
+    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [False]), app.ASK_TO_DRAW)  # all of it one piece
+    assert label == app.TOUCHING and "The drawing looks like digits that touch" in status
 
     label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True]), app.ASK_TO_DRAW)  # as before
     assert (label, status, table) == (sure.top, app.status_text(sure, app.ASK_TO_DRAW), "")
