@@ -102,7 +102,7 @@ def preview_strip(number: NumberReading) -> np.ndarray:
     """What the model sees for each digit, side by side with a grey rule between them."""
     tiles = []
     for reading in number.digits:
-        tiles += [(reading.pixels * 255).astype(np.uint8), np.full((28, 2), 128, np.uint8)]
+        tiles += [preview(reading), np.full((28, 2), 128, np.uint8)]
     return np.hstack(tiles[:-1])
 
 

@@ -112,9 +112,10 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
     right, bottom = left + mask.shape[1], top + mask.shape[0]
     # The ink map may be the image reduced by `factor` (rounded up): clip to the image.
     box = (left * line.factor, top * line.factor, min(right * line.factor, line.size[0]), min(bottom * line.factor, line.size[1]))
-    width = np.ptp(line.along(ys + origin[0], xs + origin[1])) + 1
+    along = line.along(ys + origin[0], xs + origin[1])
+    width = np.ptp(along) + 1
     wide = cut and MAYBE_TOUCHING_WIDTH * line.height < width <= MAX_CUT_WIDTH * line.height
-    pairs = _cuts(mask, (top, left), line) if wide else []
+    pairs = _cuts(mask, ys - y0, xs - x0, along, line) if wide else []
     return Digit(
         part,
         tuple(int(v) for v in box),
@@ -261,13 +262,12 @@ def _gap(a: list[float], b: list[float]) -> float:
     return float(np.hypot(dx, dy))
 
 
-def _cuts(mask: np.ndarray, origin: tuple[int, int], line: _Line) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The piece split along the slant where its ink is thinnest: at the CUTS deepest valleys
-    of its ink profile (columns with less ink than any within a tenth of the line's height),
-    each side keeping CUT_MARGIN. Where round digits touch, the join can hold more ink than a
-    cut through one of them: several are tried."""
-    ys, xs = np.nonzero(mask)
-    along = np.round(line.along(ys + origin[0], xs + origin[1])).astype(np.int64)
+def _cuts(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, along: np.ndarray, line: _Line) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The piece (its mask, the mask's ink pixels and their x along the slant) split where its
+    ink is thinnest: at the CUTS deepest valleys of its ink profile (columns with less ink than
+    any within a tenth of the line's height), each side keeping CUT_MARGIN. Where round digits
+    touch, the join can hold more ink than a cut through one of them: several are tried."""
+    along = np.round(along).astype(np.int64)
     along -= along.min()
     profile = np.bincount(along).astype(np.float64)  # ink pixels in each slanted column
     margin, reach = max(1, int(CUT_MARGIN * line.height)), max(1, int(0.1 * line.height))  # both sides keep ink
