@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
-from cnn.preprocess import prepare_ink  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from drawings import NumberDrawing, canvas_set, number_set, pen_set, style_set  # noqa: E402
 
@@ -133,10 +132,8 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits (the
     last 5,000 training digits, which training holds out), made by this benchmark's generators
     with other seeds. Single digits must stay whole; touching pairs should be cut right."""
-    import math
-
     from cnn.segment import split_digits
-    from cnn.serve import _all_parts
+    from cnn.serve import best_cut
 
     images, labels = load_mnist(default_data_dir(), train=True, download=False)
     images, labels = images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
@@ -147,21 +144,13 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
         """(truth, doubt of the whole, doubt of the best cut, the cut's digits) per cuttable piece."""
         rows = []
         for image, truth in images_and_truths:
-            for piece in split_digits(image):
-                if not piece.cuts:
-                    continue
-                parts = _all_parts(piece)
-                read = dict(zip(map(id, parts), recognizer._read_prepared([prepare_ink(p.ink) for p in parts])))
+            pieces = [piece for piece in split_digits(image) if piece.cuts]
+            read = recognizer.read_parts(pieces)
+            for piece in pieces:
                 whole = read[id(piece)]
-                best, best_score = None, 0.0
-                for pair in piece.cuts:
-                    sides = [read[id(side)] for side in pair]
-                    if all(r is not None and r.is_digit and r.confident for r in sides):
-                        score = math.prod(r.top[r.digit] for r in sides)
-                        if score > best_score:
-                            best, best_score = "".join(r.digit for r in sides), score
+                best, score = best_cut(piece, read)
                 if best and whole is not None:
-                    rows.append((truth, 1 - whole.top[whole.digit], 1 - best_score, best))
+                    rows.append((truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best)))
         return rows
 
     single_rows = cuts((d.image, str(d.label)) for d in singles)

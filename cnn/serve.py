@@ -39,7 +39,7 @@ TOP_K = 3
 # times less likely wrong (1 - the product of their probabilities) than the whole read as one
 # digit. Chosen on drawings of validation digits (`python benchmarks/bench_numbers.py
 # --choose-cut-evidence`): 1 of 1,220 single digits cut, 87 of 300 touching pairs cut right
-# and 6 wrong; at 1: 3 cut, 110 right, 19 wrong; at 100: 1, 60 and 0.
+# and 7 wrong; at 1: 3 cut, 109 right, 21 wrong; at 100: 1, 60 and 0.
 CUT_EVIDENCE = 20
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
@@ -227,15 +227,19 @@ class Recognizer:
         drawing of one digit reads as read() reads it: the same pixels and top 3 (the
         probabilities equal up to float rounding: the sides of its cuts share the forward pass)."""
         pieces = [[] if image is None else split_digits(image) for image in images]
-        # Every digit, and both sides of each cut of a piece that may be digits that touch, in one pass.
-        parts = [part for digits in pieces for digit in digits for part in _all_parts(digit)]
-        readings = self._read_prepared([prepare_ink(part.ink) for part in parts])
-        read = dict(zip(map(id, parts), readings))
+        read = self.read_parts([digit for digits in pieces for digit in digits])
         out = []
         for digits in pieces:
             chosen = [choice for digit in digits for choice in _resolve(digit, read)]
             out.append(NumberReading(*map(list, zip(*chosen))) if chosen else None)
         return out
+
+
+    def read_parts(self, digits: list[Digit]) -> dict[int, Reading | None]:
+        """The Reading of every digit and of both sides of every cut in it (at any depth), in
+        one forward pass, by id() of the Digit."""
+        parts = [part for digit in digits for part in _all_parts(digit)]
+        return dict(zip(map(id, parts), self._read_prepared([prepare_ink(part.ink) for part in parts])))
 
 
 def _all_parts(digit: Digit) -> list[Digit]:
@@ -251,6 +255,16 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
+    best, best_score = best_cut(digit, read)
+    doubt_whole, doubt_cut = 1 - whole.top[whole.digit], 1 - best_score
+    if best and (digit.too_wide or doubt_whole > CUT_EVIDENCE * doubt_cut or not whole.is_digit):
+        return best
+    return [(whole, digit.box, not digit.too_wide)]
+
+
+def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list | None, float]:
+    """The cut of this piece whose sides read as sure digits with the highest product of their
+    probabilities: its (reading, box, separated) per digit, and that product; (None, 0) if none."""
     best, best_score = None, 0.0
     for pair in digit.cuts:
         parts = [choice for side in pair for choice in _resolve(side, read)]
@@ -258,7 +272,4 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
             score = math.prod(r.top[r.digit] for r, _, _ in parts)
             if score > best_score:
                 best, best_score = parts, score
-    doubt_whole, doubt_cut = 1 - whole.top[whole.digit], 1 - best_score
-    if best and (digit.too_wide or doubt_whole > CUT_EVIDENCE * doubt_cut or not whole.is_digit):
-        return best
-    return [(whole, digit.box, not digit.too_wide)]
+    return best, best_score
