@@ -4,7 +4,9 @@
 
 Weights: MODEL_REPO (optionally pinned with MODEL_REVISION) from the Hub, else those shipped in
 weights/. API for gradio_client: /predict takes an image file of one digit and returns the
-gr.Label value; /read_number takes an image file of a number and returns JSON (README, "Read a number").
+gr.Label value; /read_number takes an image file of a number and returns JSON (README, "Read a number");
+/correct keeps a drawing and the digit its author meant, when CORRECTIONS_REPO is set (README,
+"Collecting corrections").
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from cnn.corrections import LABELS, NOT_CONFIGURED, CorrectionRefused, store_from_env
 from cnn.serve import (
     LOW_CONFIDENCE,
     MAX_FILE_BYTES,
@@ -36,10 +39,13 @@ MAX_BATCH = 32  # requests read in one forward pass: ~10 ms of model time for 32
 
 SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
+# None unless CORRECTIONS_REPO and a write token are set: then the page shows the "Wrong?" control.
+CORRECTIONS = store_from_env({"repo": SERVED.repo, "revision": SERVED.revision})
 
 ASK_TO_DRAW = "✏️ **Draw a digit from 0 to 9**, or a number with a small gap between digits: any size, anywhere."
 ASK_TO_UPLOAD = "🖼️ **Upload or paste a picture** of a digit or a number, or click an example."
 NOTHING_FOUND = "🔍 No digit found: the image looks blank."
+DRAW_FIRST = "✏️ Draw or upload a digit first, then click the digit you meant."
 
 
 def label_value(reading: Reading | None, blank: str | None) -> dict[str, float] | str | None:
@@ -187,6 +193,55 @@ def read_upload(path: str | None) -> tuple:
     return show(number, NOTHING_FOUND)
 
 
+def keep_correction(image, digit: str, session: str) -> str:
+    """Keep `image` as a drawing of `digit`: a line for the visitor, "error: <why>" when it is not kept."""
+    if CORRECTIONS is None:
+        return f"{ERROR_PREFIX}{NOT_CONFIGURED}"
+    (reading,) = RECOGNIZER.read([image])
+    try:
+        CORRECTIONS.save(image, digit, None if reading is None else reading.top, session)
+    except CorrectionRefused as err:
+        return f"{ERROR_PREFIX}{err}"
+    return f"Thanks: kept as {a_or_an(str(digit).strip())}."
+
+
+def correct(path: str | None, digit: str, request: gr.Request) -> str:
+    """/correct: an image file and the digit it shows ("0"-"9") -> "Thanks: kept as a 7.", or
+    "error: <why>" (corrections not turned on, a bad digit or file, no ink, too many at once)."""
+    if path is None:
+        return f"{ERROR_PREFIX}no image file was sent"
+    try:
+        image = open_image(path)
+    except BadImage as err:
+        return f"{ERROR_PREFIX}{err}"
+    return keep_correction(image, digit, request.session_hash or "")
+
+
+def correct_from_page(digit: str | None, drawing: dict | None, upload_path: str | None, source: str, request: gr.Request) -> tuple:
+    """The page's "Wrong?" control: keeps the drawing or upload in view, then clears the choice."""
+    if digit is None:
+        return None, ""
+    if source == "upload":
+        if not upload_path:
+            return None, DRAW_FIRST
+        message = correct(upload_path, digit, request)
+    else:
+        image = None if drawing is None else drawing.get("composite")
+        if image is None:
+            return None, DRAW_FIRST
+        message = keep_correction(image, digit, request.session_hash or "")
+    if message.startswith(ERROR_PREFIX):
+        return None, f"⚠️ Not kept: {message[len(ERROR_PREFIX):]}"
+    return None, f"✅ {message}"
+
+
+def consent_markdown() -> str:
+    """What the page says next to the control: exactly what is kept, and where (a link)."""
+    if CORRECTIONS is None:
+        return ""
+    return CORRECTIONS.consent().replace(CORRECTIONS.repo_id, f"[{CORRECTIONS.repo_id}]({CORRECTIONS.url})")
+
+
 # Gradio 6's Sketchpad opens, and comes back after "Clear canvas", with no tool selected, so a
 # visitor's first strokes would draw nothing. Whenever no tool is active, pick the brush (the
 # first tool); a tool the visitor chose (eraser, pan) is highlighted and left alone.
@@ -287,8 +342,15 @@ with gr.Blocks(title="Digit recognizer") as demo:
             )
             # Several digits: each one's top 3, a column per digit (empty for one digit).
             table = gr.Markdown("", elem_id="digits")
+            # Shown only when the Space keeps corrections (CORRECTIONS_REPO): one click sends.
+            with gr.Group(visible=CORRECTIONS is not None, elem_id="correction"):
+                correction = gr.Radio(list(LABELS), value=None, label="Wrong? The digit I drew is:", elem_id="correct")
+                gr.Markdown(consent_markdown(), elem_id="consent")
+            correction_status = gr.Markdown("", elem_id="correction-status")
+    source = gr.State("draw")  # the tab in view: what a correction keeps
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
-    gr.Markdown(f"Model: **DigitCNN**, {served}. Nothing you draw or upload is stored.", elem_id="served")
+    stored = 'Nothing you draw or upload is stored unless you click a digit under "Wrong?".' if CORRECTIONS else "Nothing you draw or upload is stored."
+    gr.Markdown(f"Model: **DigitCNN**, {served}. {stored}", elem_id="served")
 
     gr.on(
         triggers=[sketch.change, read_button.click, draw_tab.select],
@@ -304,8 +366,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
     # "Clear canvas" answers at once: a reading of the last strokes still on its way must not
     # be the last word (its change event can arrive after the clear).
     sketch.clear(
-        lambda: (None, ASK_TO_DRAW, None, ""),
-        outputs=[label, status, seen, table],
+        lambda: (None, ASK_TO_DRAW, None, "", ""),
+        outputs=[label, status, seen, table, correction_status],
         show_progress="hidden",
         api_visibility="private",
         trigger_mode="always_last",
@@ -315,6 +377,16 @@ with gr.Blocks(title="Digit recognizer") as demo:
         fn=read_upload,
         inputs=upload,
         outputs=[label, status, seen, table],
+        show_progress="hidden",
+        api_visibility="private",
+    )
+
+    draw_tab.select(lambda: "draw", outputs=source, show_progress="hidden", api_visibility="private")
+    upload_tab.select(lambda: "upload", outputs=source, show_progress="hidden", api_visibility="private")
+    correction.input(
+        correct_from_page,
+        inputs=[correction, sketch, upload, source],
+        outputs=[correction, correction_status],
         show_progress="hidden",
         api_visibility="private",
     )
@@ -339,6 +411,14 @@ with gr.Blocks(title="Digit recognizer") as demo:
         api_name="read_number",  # documented in the README: keep this name stable
         batch=True,
         max_batch_size=MAX_BATCH,
+    )
+    correct_file = gr.File(visible=False)
+    correct_file.change(
+        correct,
+        inputs=[correct_file, gr.Textbox(visible=False)],
+        outputs=gr.Textbox(visible=False),
+        api_name="correct",  # documented in the README (Collecting corrections): keep this name stable
+        concurrency_limit=2,
     )
 
 demo.queue(default_concurrency_limit=2, max_size=512)

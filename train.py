@@ -3,6 +3,7 @@
     python train.py                       # the recipe behind the shipped weights
     python train.py --dry-run             # a few seconds, for smoke tests
     python train.py --resume              # continue a run that was stopped
+    python train.py --corrections USER/DATASET   # also learn from visitors' corrections (README)
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from huggingface_hub.errors import HfHubHTTPError
 from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from cnn import CONFIGS, DigitCNN
 from cnn.augment import Augmentation, augment, distort, non_digits
+from cnn.corrections import corrections_folder, load_corrections
 from cnn.checkpoint import atomic_write, atomic_write_text, load_training_state, save_training_state
 from cnn.data import VALIDATION_SIZE, batches, default_data_dir, load_mnist, to_channels_last, split_validation
 from cnn.card import CONFUSION_NAME, METRICS_NAME, write_model_card
@@ -56,6 +60,9 @@ class TrainConfig:
     threads: int = setting(0, "torch CPU threads (0: torch's default, all cores)")
     data_dir: str = setting("", "MNIST root, the folder holding MNIST/raw; downloaded there when missing (default: $MNIST_ROOT, else ../shared/data when it holds MNIST, else ./data)")
     out: str = setting("runs/latest", "output folder: model.safetensors, config.json, metrics.json, README.md, confusion matrix, checkpoint (a dry run: runs/dry-run)")
+    corrections: str = setting("", "visitors' corrections to train on: a dataset repo (USER/NAME) or its local folder (cnn/corrections.py); a fixed fifth is held out and reported")
+    corrections_revision: str = setting("", "pin the corrections dataset to this commit, branch or tag (default: main)")
+    corrections_weight: int = setting(5, "times each correction is seen per epoch: a few hundred among 55,000 MNIST digits would barely count once")
     subset: int = setting(0, "use only the first N training and test digits (0: all); for smoke tests")
     dry_run: bool = setting(False, "tiny run (--subset 512, 1 epoch unless --epochs is given) to smoke-test everything in seconds")
     resume: bool = setting(False, "continue the run in --out from its last finished epoch")
@@ -221,6 +228,31 @@ def write_model_folder(final: DigitCNN, metrics: dict, out: Path, repo_id: str |
     final.save_pretrained(out)
 
 
+def read_corrections(cfg: TrainConfig) -> tuple[torch.Tensor, ...]:
+    """Visitors' corrections as tensors prepared like the app's drawings: (the dataset commit, or None
+    for a folder; train images, labels; held-out images, labels). A fixed fifth, by a hash of the
+    file name, is held out."""
+    try:
+        folder, commit = corrections_folder(cfg.corrections, cfg.corrections_revision or None)
+    except (HfHubHTTPError, OSError, ValueError) as err:
+        raise SystemExit(f"error: --corrections {cfg.corrections}: {err}") from None
+    found, skipped = load_corrections(folder)
+    for reason in skipped[:10]:
+        print(f"corrections: skipped {reason}")
+    if not found:
+        raise SystemExit(f"error: --corrections {cfg.corrections}: no corrections in {folder}")
+
+    def tensors(items: list) -> tuple[torch.Tensor, torch.Tensor]:
+        images = torch.from_numpy(np.stack([c.pixels for c in items])) if items else torch.zeros((0, 28, 28))
+        return images.unsqueeze(1), torch.tensor([c.label for c in items], dtype=torch.long)
+
+    train = [c for c in found if not c.held_out]
+    held = [c for c in found if c.held_out]
+    print(f"corrections: {len(found)} from {cfg.corrections}{f'@{commit[:12]}' if commit else ''} ({len(skipped)} skipped): "
+          f"{len(train)} to train on (x{cfg.corrections_weight}), {len(held)} held out")
+    return commit, *tensors(train), *tensors(held)
+
+
 def check_hub(cfg: TrainConfig) -> None:
     """Fail now, not after 15 minutes of training, when the Hub repo cannot be written."""
     try:
@@ -259,7 +291,12 @@ def main(cfg: TrainConfig) -> dict | None:
         ) from None
     if cfg.subset:
         train_x, train_y, test_x, test_y = (t[: cfg.subset] for t in (train_x, train_y, test_x, test_y))
-    train_x, train_y, val_x, val_y = (t.to(device) for t in split_validation(train_x, train_y, cfg.validation))
+    train_x, train_y, val_x, val_y = split_validation(train_x, train_y, cfg.validation)
+    if cfg.corrections:
+        corrections_commit, fix_x, fix_y, held_x, held_y = read_corrections(cfg)
+        train_x = torch.cat([train_x, fix_x.repeat(cfg.corrections_weight, 1, 1, 1)])
+        train_y = torch.cat([train_y, fix_y.repeat(cfg.corrections_weight)])
+    train_x, train_y, val_x, val_y = (t.to(device) for t in (train_x, train_y, val_x, val_y))
 
     model = DigitCNN(**CONFIGS[cfg.arch]).to(device).to(memory_format=torch.channels_last)
     ema = AveragedModel(model, avg_fn=ema_with_warmup(cfg.ema_decay), use_buffers=True)
@@ -327,10 +364,18 @@ def main(cfg: TrainConfig) -> dict | None:
         model_config=dict(final._hub_mixin_config),
         torch_version=torch.__version__,
     )
+    if cfg.corrections:
+        right = (predict(final, to_channels_last(held_x)) == held_y).double().mean().item() if len(held_y) else None
+        metrics.update(corrections_accuracy=right, corrections_held_out=len(held_y), corrections_trained=len(fix_y),
+                       corrections_revision=corrections_commit)
     write_model_folder(final, metrics, out, cfg.push_to_hub or None)
 
     print(f"\ntemperature {final.temperature:g} (validation ECE {metrics['validation_ece_uncalibrated']:.2%} -> {metrics['validation_ece']:.2%})")
     print(f"test accuracy {metrics['test_accuracy']:.4%} ({metrics['test_errors']} errors of {metrics['test_samples']}), ECE {metrics['test_ece']:.2%}")
+    if cfg.corrections:
+        right = metrics["corrections_accuracy"]
+        print(f"accuracy on visitors' corrections: {'none held out' if right is None else f'{right:.2%}'} "
+              f"({metrics['corrections_held_out']} held out)")
     print("per class:", "  ".join(f"{c}: {acc:.4f}" for c, acc in metrics["per_class_accuracy"].items()))
     print("confusion matrix (rows: true, columns: predicted):")
     for digit, row in enumerate(metrics["confusion_matrix"]):

@@ -82,8 +82,23 @@ def _training_paragraph(metrics: dict[str, Any]) -> str:
             f"(validation ECE {_percent(metrics.get('validation_ece_uncalibrated'))} before, "
             f"{_percent(metrics.get('validation_ece'))} after)."
         )
+    if train.get("corrections"):
+        revision = metrics.get("corrections_revision")
+        parts.append(
+            f"Visitors' corrections from `{train['corrections']}`{f' at `{revision}`' if revision else ''} were added to the "
+            f"training digits: {metrics.get('corrections_trained', 0)} of them, each seen {train.get('corrections_weight')} "
+            f"times per epoch; {metrics.get('corrections_held_out', 0)} more were held out (a fixed fifth, by file name)."
+        )
     parts.append(f"Training took {metrics.get('train_seconds', 0):.0f} s ({len(history)} epochs) with torch {metrics.get('torch_version')}.")
     return "\n".join(parts)
+
+
+def _corrections_row(metrics: dict[str, Any]) -> str:
+    """The results row for visitors' corrections, when training used them."""
+    if "corrections_held_out" not in metrics:
+        return ""
+    return (f"| accuracy on visitors' corrections ({metrics['corrections_held_out']} held out, never trained on) | "
+            f"{_percent(metrics.get('corrections_accuracy'))} |\n")
 
 
 def _card_body(metrics: dict[str, Any], repo_id: str) -> str:
@@ -180,7 +195,7 @@ def predict_proba(pixels):  # pixels: (N, 1, 28, 28) prepared as above
 | errors | {metrics['test_errors']} |
 | calibration error (ECE, 15 bins) | {_percent(metrics.get('test_ece'))} |
 | validation accuracy (the {metrics.get('train_config', {}).get('validation', 0):,} held-out training digits) | {_percent(metrics.get('validation_accuracy'))} |
-
+{_corrections_row(metrics)}
 Per-class accuracy (digits 0 to 9):
 
 | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |

@@ -115,6 +115,8 @@ class ServedModel:
     model: DigitCNN
     description: str  # which weights, for people: "user/repo@rev" or "weights shipped with the app"
     card_url: str | None  # the model card, when the weights come from the Hub
+    repo: str | None = None  # the Hub repo the weights came from (None: the shipped weights)
+    revision: str | None = None  # as asked for (MODEL_REVISION); None: main
 
 
 def load_served_model(repo: str | None = None, revision: str | None = None, timeout: float | None = None) -> ServedModel:
@@ -131,7 +133,7 @@ def load_served_model(repo: str | None = None, revision: str | None = None, time
             model = _within(timeout, lambda: load_model(repo, revision=revision))
             endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
             card = f"{endpoint}/{repo}" + (f"/tree/{revision}" if revision else "")
-            return ServedModel(model, f"{repo}@{revision or 'main'}", card)
+            return ServedModel(model, f"{repo}@{revision or 'main'}", card, repo, revision)
         except (ModelLoadError, TimeoutError) as err:
             log.warning("MODEL_REPO=%s could not be loaded (%s); serving the weights shipped with the app", repo, err)
     return ServedModel(load_model(), "weights shipped with the app", None)

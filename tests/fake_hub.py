@@ -9,10 +9,10 @@ says; this hub only speaks the Git LFS "basic" transfer, so set HF_HUB_DISABLE_X
 huggingface_hub (or pass LFS files as open binary file objects, which makes the client fall back to LFS).
 Downloads never use Xet here: no `X-Xet-Hash` header is ever sent.
 
-Endpoints (the ROUTES table below; repo ids are "namespace/name"; {kind} is models or spaces; a revision is a
-branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
+Endpoints (the ROUTES table below; repo ids are "namespace/name"; a revision is a
+branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1); {kind} is models, spaces or datasets:
   GET      /api/whoami-v2                                  who owns the Bearer token (401 if none/unknown)
-  POST     /api/repos/create                               create a model repo, or a Space with its sdk (409 + {"url"})
+  POST     /api/repos/create                               create a model or dataset repo, or a Space with its sdk (409 + {"url"})
   POST     /api/validate-yaml                              README.md metadata check (always valid)
   GET      /api/{kind}/{repo_id}[/revision/{revision}]     repo info at main or at a revision
   GET      /api/{kind}/{repo_id}/tree/{revision}[/{path}]  file listing (?recursive=true), for snapshot_download
@@ -23,10 +23,10 @@ branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1):
   GET      /api/spaces/{repo_id}/runtime                   RUNNING when the card's app_file is in the repo, else
                                                            NO_APP_FILE (nothing is built or run here)
   GET      /api/spaces/{repo_id}/logs/{build,run}          one server-sent event that says so
-  POST     /[spaces/]{repo_id}.git/info/lfs/objects/batch  Git LFS batch API, "basic" transfer
-  POST     /[spaces/]{repo_id}.git/info/lfs/objects/verify LFS verify step after an upload
+  POST     /[spaces/|datasets/]{repo_id}.git/info/lfs/objects/batch  Git LFS batch API, "basic" transfer
+  POST     /[spaces/|datasets/]{repo_id}.git/info/lfs/objects/verify LFS verify step after an upload
   PUT      /lfs-upload/{sha256}                            LFS object upload (the batch API's href, no auth)
-  HEAD,GET /[spaces/]{repo_id}/resolve/{revision}/{path}   file metadata / content (Range supported)
+  HEAD,GET /[spaces/|datasets/]{repo_id}/resolve/{revision}/{path}   file metadata / content (Range supported)
 Anything else answers 404. Errors are JSON {"error": ...} with X-Error-Message and, where the Hub sends it,
 X-Error-Code (RepoNotFound / RevisionNotFound / EntryNotFound). Like the Hub, an unknown Bearer token is a
 401 on every endpoint, and a private repo is "not found" (401 anonymous, 404 authenticated) to non-members.
@@ -50,11 +50,12 @@ LFS_THRESHOLD = 10 * 1024 * 1024
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.png filter=lfs diff=lfs merge=lfs -text\n"
 
 # Repo ids always have a namespace here ("alice/digit-cnn") and match as two segments, so a repo named like an
-# action ("alice/tree") routes right. A model is stored under its id, a Space under "spaces/{id}", as in URLs.
+# action ("alice/tree") routes right. A model is stored under its id, a Space under "spaces/{id}" and a dataset
+# under "datasets/{id}", as in URLs.
 _REPO = r"(?P<repo>[^/]+/[^/]+)"
-_API = rf"/api/(?P<kind>models|spaces)/{_REPO}"
+_API = rf"/api/(?P<kind>models|spaces|datasets)/{_REPO}"
 _SPACE_API = rf"/api/(?P<kind>spaces)/{_REPO}"
-_GIT = rf"/(?P<prefix>spaces/)?{_REPO}"
+_GIT = rf"/(?:(?P<prefix>spaces|datasets)/)?{_REPO}"
 # (methods, path pattern on the raw URL path, handler FakeHub._{name}); the first full match wins.
 ROUTES = [(methods, re.compile(pattern), name) for methods, pattern, name in [
     (("PUT",), r"/lfs-upload/(?P<oid>[0-9a-f]{64})", "lfs_put"),
@@ -85,9 +86,9 @@ class _Request(NamedTuple):
 
     @property
     def key(self) -> str:
-        """Where the repo is stored: its id for a model, "spaces/{id}" for a Space."""
-        spaces = self.groups.get("kind") == "spaces" or self.groups.get("prefix")
-        return ("spaces/" if spaces else "") + self.groups["repo"]
+        """Where the repo is stored: its id for a model, "spaces/{id}" for a Space, "datasets/{id}" for a dataset."""
+        kind = self.groups.get("prefix") or self.groups.get("kind")
+        return (f"{kind}/" if kind in ("spaces", "datasets") else "") + self.groups["repo"]
 
 
 def is_lfs(path: str, data: bytes) -> bool:
@@ -133,7 +134,7 @@ class FakeHub:
         # token -> {"user": ..., "role": "write" | "read" | "fineGrained", "orgs": [names] or {name: "write" | "read"},
         #           "scoped": [{"entity": name, "permissions": ["repo.write", ...]}] for a fine-grained token}
         self.tokens = dict(tokens or {})
-        self.repos: dict[str, dict] = {}  # "ns/name" or "spaces/ns/name" -> {"private", "refs", "commits", ...}
+        self.repos: dict[str, dict] = {}  # "ns/name", "spaces/ns/name" or "datasets/ns/name" -> {"private", "refs", "commits", ...}
         self.lfs: dict[str, bytes] = {}  # sha256 hex -> content
         self.requests: list[tuple[str, str]] = []  # (method, raw URL path without query)
         self._lock = threading.RLock()
@@ -179,7 +180,8 @@ class FakeHub:
             self._delay = float(seconds)
 
     def create_repo(self, repo_id: str, private: bool = False, sdk: str | None = None) -> dict:
-        """Plant a repo ("ns/name", or "spaces/ns/name" with an sdk) with its initial commit on main, as the Hub does."""
+        """Plant a repo ("ns/name", "datasets/ns/name", or "spaces/ns/name" with an sdk) with its initial commit on
+        main, as the Hub does."""
         with self._lock:
             repo = {"private": private, "created": _now(), "refs": {}, "commits": {}, "sdk": sdk, "variables": {}}
             self.repos[repo_id] = repo
@@ -297,15 +299,15 @@ class FakeHub:
         if user is None:
             raise HubError(401, "You must be authenticated to create a repo")
         kind = request.get("type") or "model"
-        if kind not in ("model", "space") or (kind == "space") != bool(request.get("sdk")):
-            raise HubError(400, "This fake hub hosts model repos, and Spaces that name their sdk")
+        if kind not in ("model", "dataset", "space") or (kind == "space") != bool(request.get("sdk")):
+            raise HubError(400, "This fake hub hosts model and dataset repos, and Spaces that name their sdk")
         name, namespace = request.get("name"), request.get("organization") or user["user"]
         if not isinstance(name, str) or not name or "/" in name:
             raise HubError(400, f"Invalid repo name: {name!r}")
         repo_id = f"{namespace}/{name}"
         if not self._can_write(user, namespace, repo_id):
             raise HubError(403, f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"')
-        key = ("spaces/" if kind == "space" else "") + repo_id
+        key = ({"space": "spaces/", "dataset": "datasets/"}.get(kind, "")) + repo_id
         url = f"{self.url}/{key}"
         if key in self.repos:
             raise HubError(409, f"You already created this {kind} repo", extra={"url": url})

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tokens the local Hub (conftest.HUB) knows: alice may write to her namespace and digits-org, bob may only read.
@@ -34,3 +39,44 @@ def run_train(*args: str, token: str | None = None, cwd: Path = ROOT, **env_extr
     if token:
         env["HF_TOKEN"] = token
     return subprocess.run(train_command(*args), capture_output=True, text=True, timeout=600, env=env, cwd=cwd)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningApp:
+    def __init__(self, url: str, log: Path) -> None:
+        self.url, self.log = url, log
+
+    def output(self) -> str:
+        """Everything the app printed so far (stdout and stderr)."""
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def running_app(env_extra: dict, log: Path, cwd: Path = ROOT):
+    """`python app.py` in a subprocess with extra environment, serving on a free port until the block ends."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **env_extra}
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    app = RunningApp(f"http://127.0.0.1:{port}/", log)
+    try:
+        for _ in range(480):  # the app imports torch and gradio first
+            if server.poll() is not None:
+                raise RuntimeError(f"the app exited ({server.returncode}): {app.output()[-3000:]}")
+            try:
+                if httpx.get(app.url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        else:
+            raise RuntimeError(f"the app did not start: {app.output()[-3000:]}")
+        yield app
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

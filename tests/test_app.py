@@ -83,9 +83,9 @@ def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):
         server.wait(timeout=30)
 
 
-def test_the_api_lists_its_two_endpoints_and_hides_helpers(client):
+def test_the_api_lists_its_three_endpoints_and_hides_helpers(client):
     info = client.view_api(return_format="dict", print_info=False)
-    assert list(info["named_endpoints"]) == ["/predict", "/read_number"]
+    assert list(info["named_endpoints"]) == ["/predict", "/read_number", "/correct"]
 
 
 @pytest.mark.slow
