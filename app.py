@@ -232,7 +232,7 @@ def correct_from_page(digit: str | None, drawing: dict | None, upload_path: str 
         message = keep_correction(image, digit, request.session_hash or "")
     if message.startswith(ERROR_PREFIX):
         return None, f"⚠️ Not kept: {message[len(ERROR_PREFIX):]}"
-    return None, f"✅ {message}"
+    return None, f"**{message}**"
 
 
 def consent_markdown() -> str:
@@ -281,6 +281,15 @@ CSS = """
 /* A steady layout: the answer area keeps its place and size whatever the answer. */
 #status { height: 4.2em; overflow: hidden; }
 #answer { height: 196px; overflow: hidden; }
+/* The "Wrong?" control: ten digits in one row, the consent in small print. */
+#correct .wrap { gap: 4px !important; }
+#correct label { padding: 4px 12px !important; min-width: 0 !important; cursor: pointer; }
+/* A digit is a button: one click sends, then the choice is cleared. The radio stays in the tab order. */
+#correct input[type="radio"] { position: absolute; opacity: 0; width: 1px; height: 1px; }
+#correct label:focus-within { outline: 2px solid var(--color-accent); }
+#correction-status, #consent { padding: 2px 12px; }
+#consent { font-size: 0.8em; }
+#correction-status:empty { display: none; }
 /* The examples and uploads are drawings on paper: show them on paper in dark mode too. */
 #examples img, #examples button, #upload img { background: #ffffff !important; }
 """
@@ -345,8 +354,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
             # Shown only when the Space keeps corrections (CORRECTIONS_REPO): one click sends.
             with gr.Group(visible=CORRECTIONS is not None, elem_id="correction"):
                 correction = gr.Radio(list(LABELS), value=None, label="Wrong? The digit I drew is:", elem_id="correct")
+                correction_status = gr.Markdown("", elem_id="correction-status")
                 gr.Markdown(consent_markdown(), elem_id="consent")
-            correction_status = gr.Markdown("", elem_id="correction-status")
     source = gr.State("draw")  # the tab in view: what a correction keeps
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     stored = 'Nothing you draw or upload is stored unless you click a digit under "Wrong?".' if CORRECTIONS else "Nothing you draw or upload is stored."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ import cnn
 from cnn.corrections import MAX_PNG_BYTES, MAX_SIDE, METADATA_NAME, CorrectionStore, RateLimit, load_corrections, png_bytes
 from cnn.redraw import random_stroke, redraw
 from helpers import WRITE_TOKEN, run_train, running_app
+from test_browser import browser, draw_digit  # noqa: F401 (browser is a fixture)
 
 # huggingface_hub's own LFS upload passes a file object as `data=`, which httpx2 flags as deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
@@ -307,3 +309,37 @@ def test_train_reads_corrections_from_a_folder_or_the_hub_and_reports_the_held_o
             assert metrics["corrections_revision"] == hub.commits(f"datasets/{repo}")[0]
     missing = run_train("--dry-run", "--out", tmp_path / "none", "--corrections", str(tmp_path / "nowhere-to-be-found"))
     assert missing.returncode != 0 and "error: --corrections" in missing.stderr
+
+
+# ----- the page, in a real browser -----
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
+def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corrections_app, hub, browser, viewport):
+    from playwright.sync_api import expect
+
+    # Not open_page: a page served by `python app.py` in another process never reaches "networkidle" here.
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=viewport[0] < 600)
+    page.goto(corrections_app.url, wait_until="load")
+    status = page.locator("#status")
+    expect(status).to_contain_text("Draw a digit", timeout=30_000)
+    expect(page.locator("#consent")).to_contain_text("no account, no IP address")
+    drawings = lambda: sorted(corrections_app.folder.rglob("*.png"))  # noqa: E731
+    before = drawings()
+    draw_digit(page, 4)
+    expect(status).to_contain_text("It's a 4", timeout=15_000)
+    time.sleep(1)
+    assert drawings() == before  # reading keeps nothing
+    digit = "9" if viewport[0] > 600 else "6"
+    page.locator("#correct label", has_text=digit).click()
+    expect(page.locator("#correction-status")).to_contain_text(f"Thanks: kept as a {digit}.", timeout=15_000)
+    expect(page.locator("#correct input:checked")).to_have_count(0)  # ready for the next one
+    new = [p for p in drawings() if p not in before]
+    assert len(new) == 1
+    with Image.open(new[0]) as kept:
+        assert kept.mode == "RGBA" and np.asarray(kept)[..., 3].any()  # the sketchpad's layer, with its strokes
+    wait_for(lambda: any(line["file_name"] == new[0].name and line["label"] == int(digit)
+                         for line in lines(dataset(hub, REPO))), what="the push")
+    if os.environ.get("SCREENSHOT_DIR") and viewport[0] > 600:  # the README's
+        page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / "screenshot-correction.png"))
+    page.close()
