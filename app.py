@@ -356,7 +356,9 @@ with gr.Blocks(title="Digit recognizer") as demo:
                 correction = gr.Radio(list(LABELS), value=None, label="Wrong? The digit I drew is:", elem_id="correct")
                 correction_status = gr.Markdown("", elem_id="correction-status")
                 gr.Markdown(consent_markdown(), elem_id="consent")
-    source = gr.State("draw")  # the tab in view: what a correction keeps
+    # The tab in view: what a correction keeps. A hidden Textbox, not a gr.State: a State makes
+    # Gradio hold a heartbeat connection open for every visitor.
+    source = gr.Textbox("draw", visible=False)
     served = f"[{SERVED.description}]({SERVED.card_url})" if SERVED.card_url else SERVED.description
     stored = 'Nothing you draw or upload is stored unless you click a digit under "Wrong?".' if CORRECTIONS else "Nothing you draw or upload is stored."
     gr.Markdown(f"Model: **DigitCNN**, {served}. {stored}", elem_id="served")

@@ -20,7 +20,7 @@ import cnn
 from cnn.corrections import MAX_PNG_BYTES, MAX_SIDE, METADATA_NAME, CorrectionStore, RateLimit, load_corrections, png_bytes
 from cnn.redraw import random_stroke, redraw
 from helpers import WRITE_TOKEN, run_train, running_app
-from test_browser import browser, draw_digit  # noqa: F401 (browser is a fixture)
+from test_browser import browser, draw_digit, open_page  # noqa: F401 (browser is a fixture)
 
 # huggingface_hub's own LFS upload passes a file object as `data=`, which httpx2 flags as deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
@@ -318,11 +318,7 @@ def test_train_reads_corrections_from_a_folder_or_the_hub_and_reports_the_held_o
 def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corrections_app, hub, browser, viewport):
     from playwright.sync_api import expect
 
-    # Not open_page: a page served by `python app.py` in another process never reaches "networkidle" here.
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=viewport[0] < 600)
-    page.goto(corrections_app.url, wait_until="load")
-    status = page.locator("#status")
-    expect(status).to_contain_text("Draw a digit", timeout=30_000)
+    page, status = open_page(browser, corrections_app.url, viewport)
     expect(page.locator("#consent")).to_contain_text("no account, no IP address")
     drawings = lambda: sorted(corrections_app.folder.rglob("*.png"))  # noqa: E731
     before = drawings()
