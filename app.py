@@ -12,6 +12,8 @@ gr.Label value; /read_number takes an image file of a number and returns JSON (R
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -436,4 +438,8 @@ demo.queue(default_concurrency_limit=2, max_size=512)
 LAUNCH_OPTIONS = dict(max_file_size=MAX_FILE_BYTES, js=KEEP_PEN_READY, css=CSS)
 
 if __name__ == "__main__":
+    if CORRECTIONS is not None:
+        # A Space stops its app with SIGTERM. Exit normally instead of dying, so that
+        # CommitScheduler's exit hook pushes the corrections not pushed yet.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     demo.launch(**LAUNCH_OPTIONS)

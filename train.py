@@ -229,7 +229,7 @@ def write_model_folder(final: DigitCNN, metrics: dict, out: Path, repo_id: str |
     final.save_pretrained(out)
 
 
-def read_corrections(cfg: TrainConfig) -> tuple[torch.Tensor, ...]:
+def read_corrections(cfg: TrainConfig) -> tuple[str | None, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Visitors' corrections as tensors prepared like the app's drawings: (the dataset commit, or None
     for a folder; train images, labels; held-out images, labels). A fixed fifth, by a hash of the
     file name, is held out."""

@@ -166,6 +166,21 @@ def test_the_token_is_never_printed_written_or_committed(corrections_app, hub, m
         assert all(WRITE_TOKEN.encode() not in data for data in commit["files"].values())
 
 
+@pytest.mark.slow
+def test_a_correction_not_pushed_yet_is_pushed_when_the_app_is_stopped(hub, mnist_test, tmp_path):
+    repo = "alice/corrections-at-exit"
+    env = {"CORRECTIONS_REPO": repo, "HF_TOKEN": WRITE_TOKEN, "CORRECTIONS_EVERY_MINUTES": "60",
+           "CORRECTIONS_DIR": str(tmp_path / "kept"), "HF_HOME": str(tmp_path / "hf-home")}
+    image = saved(tmp_path, drawing(mnist_test, 3)[0], "d.png")
+    with running_app(env, tmp_path / "app.log") as app:
+        wait_for(lambda: "README.md" in dataset(hub, repo), what="the dataset's creation")
+        assert Client(app.url, verbose=False).predict(handle_file(image), "0", api_name="/correct").startswith("Thanks")
+        time.sleep(2)
+        assert lines(dataset(hub, repo)) == []  # the next scheduled push is an hour away
+    # running_app stops it as a Space does, with SIGTERM: the exit hook pushed it.
+    assert [line["label"] for line in lines(dataset(hub, repo))] == [0]
+
+
 # ----- the store itself, in this process, against the local Hub -----
 
 def store(folder: Path, repo: str, **kwargs) -> CorrectionStore:
