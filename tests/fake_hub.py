@@ -20,6 +20,7 @@ branch name or a full 40-hex commit oid, URL-encoded, e.g. refs%2Fpr%2F1); {kind
   POST     /api/{kind}/{repo_id}/commit/{branch}           NDJSON commit: header, file and lfsFile lines
   POST     /api/{kind}/{repo_id}/branch/{branch}           create a branch ({"startingPoint"}, 409 if it exists)
   GET,POST /api/spaces/{repo_id}/variables                 a Space's variables (POST {"key", "value"} sets one)
+  POST     /api/spaces/{repo_id}/secrets                   sets a Space secret ({"key", "value"}); FakeHub.secrets() reads them
   GET      /api/spaces/{repo_id}/runtime                   RUNNING when the card's app_file is in the repo, else
                                                            NO_APP_FILE (nothing is built or run here)
   GET      /api/spaces/{repo_id}/logs/{build,run}          one server-sent event that says so
@@ -68,6 +69,7 @@ ROUTES = [(methods, re.compile(pattern), name) for methods, pattern, name in [
     (("POST",), _API + r"/commit/(?P<rev>[^/]+)", "commit"),
     (("POST",), _API + r"/branch/(?P<rev>.+)", "branch"),
     (("GET", "POST"), _SPACE_API + r"/variables", "variables"),
+    (("POST",), _SPACE_API + r"/secrets", "secrets"),
     (("GET",), _SPACE_API + r"/runtime", "runtime"),
     (("GET",), _SPACE_API + r"/logs/(?P<log>build|run)", "logs"),
     (("POST",), _GIT + r"\.git/info/lfs/objects/batch", "lfs_batch"),
@@ -183,7 +185,8 @@ class FakeHub:
         """Plant a repo ("ns/name", "datasets/ns/name", or "spaces/ns/name" with an sdk) with its initial commit on
         main, as the Hub does."""
         with self._lock:
-            repo = {"private": private, "created": _now(), "refs": {}, "commits": {}, "sdk": sdk, "variables": {}}
+            repo = {"private": private, "created": _now(), "refs": {}, "commits": {}, "sdk": sdk, "variables": {},
+                    "secrets": {}}
             self.repos[repo_id] = repo
             self._add_commit(repo_id, "main", {".gitattributes": GITATTRIBUTES}, "initial commit")
             return repo
@@ -355,6 +358,13 @@ class FakeHub:
             repo["variables"][item["key"]] = {"value": item["value"], "description": item.get("description"),
                                               "updatedAt": _now()}
         return 200, {}, repo["variables"]
+
+    def _secrets(self, req):
+        repo, item = self._repo(req, write=True), _json(req.body)
+        if not isinstance(item.get("key"), str) or not isinstance(item.get("value"), str):
+            raise HubError(400, "A secret needs a string key and value")
+        repo["secrets"][item["key"]] = item["value"]  # like the Hub, never answered back
+        return 200, {}, {}
 
     def _runtime(self, req):
         repo = self._repo(req)
