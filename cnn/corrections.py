@@ -103,7 +103,8 @@ class RateLimit:
 
 def png_bytes(image: Image.Image) -> bytes:
     """The drawing as a PNG, shrunk to MAX_SIDE px a side, and further while over MAX_PNG_BYTES."""
-    image = image.copy()
+    # PNG holds these modes as they are; others (CMYK or YCbCr JPEGs, float TIFFs) become RGBA.
+    image = image.copy() if image.mode in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16") else image.convert("RGBA")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     while True:
         buffer = io.BytesIO()

@@ -328,6 +328,9 @@ def test_stored_drawings_are_capped_in_size():
     with Image.open(io.BytesIO(png)) as stored:
         assert max(stored.size) <= MAX_SIDE and len(png) <= MAX_PNG_BYTES
         assert stored.size[0] * 4 == stored.size[1] * 3 or abs(stored.size[0] / stored.size[1] - 0.75) < 0.01
+    for mode in ("CMYK", "F", "YCbCr", "LAB", "HSV", "I;16"):  # what uploads can open as; PNG cannot hold some
+        with Image.open(io.BytesIO(png_bytes(Image.new(mode, (40, 30))))) as stored:
+            assert stored.size == (40, 30), mode
 
 
 # ----- train.py --corrections -----
