@@ -394,4 +394,14 @@ def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corre
                          for line in lines(dataset(hub, REPO))), what="the push")
     if os.environ.get("SCREENSHOT_DIR") and viewport[0] > 600:  # the README's
         page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / "screenshot-correction.png"))
+    # On the upload tab, a correction keeps the picture in view (an example here), not the drawing.
+    page.get_by_role("tab", name="Upload a picture").click()
+    page.locator("#examples").get_by_role("button").nth(0).click()  # seven_pencil.png
+    expect(status).to_contain_text("It's a 7", timeout=15_000)
+    before = drawings()
+    page.locator("#correct label", has_text="1").click()
+    expect(page.locator("#correction-status")).to_contain_text("Thanks: kept as a 1.", timeout=15_000)
+    (new,) = [p for p in drawings() if p not in before]
+    with Image.open(new) as kept, Image.open(ROOT / "examples" / "seven_pencil.png") as example:
+        assert kept.size == example.size
     page.close()
