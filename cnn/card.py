@@ -66,10 +66,12 @@ def _training_paragraph(metrics: dict[str, Any]) -> str:
     if train.get("ema_decay"):
         parts.append(f"The saved weights are an exponential moving average of the steps (decay {train.get('ema_decay')}).")
     if train.get("augment"):
+        clean = train.get("clean") or 0
         parts.append(
             "Augmentation, per image on whole batches: flags and feet on some 1s, crossbars on 7s, slashes "
-            "through 0s; some digits redrawn along their centre line with a uniform round pen; random rotation, "
-            "scale, aspect, shear, shift, a smooth elastic warp and a thicker or thinner pen."
+            "through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then ")
+            + f"{train.get('retrace', 0.4):.0%} are redrawn along their centre line with a uniform round pen, and all get "
+            "a random rotation, scale, aspect, shear, shift, a smooth elastic warp and a thicker or thinner pen."
         )
     if train.get("outliers"):
         parts.append(
