@@ -69,7 +69,7 @@ def _training_paragraph(metrics: dict[str, Any]) -> str:
         clean = train.get("clean") or 0
         parts.append(
             "Augmentation, per image on whole batches: flags and feet on some 1s, crossbars on 7s, slashes "
-            "through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then ")
+            "through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then, of the digits, ")
             + f"{train.get('retrace', 0.4):.0%} are redrawn along their centre line with a uniform round pen, and all get "
             "a random rotation, scale, aspect, shear, shift, a smooth elastic warp and a thicker or thinner pen."
         )
