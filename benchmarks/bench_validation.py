@@ -6,7 +6,9 @@ The validation split is the last 5,000 MNIST training digits, which train.py nev
 model folder (default: the shipped weights; "shipped" names them too) reads them three ways:
 as they are, retraced with a uniform round pen (benchmarks/drawings.py's pen_set: 3,000 canvases)
 and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own reading
-(Recognizer.read). --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
+(Recognizer.read). A fourth set, "styles", is the styles MNIST rarely shows, drawn from templates
+written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
+benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
 the folders as one model that averages their probabilities. Prints one JSON line per model.
 """
 
@@ -28,9 +30,33 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_drawings import read_all  # noqa: E402
-from drawings import canvas_set, pen_set  # noqa: E402
+from drawings import Drawing, _arc, _canvas_geometry, _jitter, _pen, canvas_set, pen_set, render  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+
+# Validation styles (unit box, x right, y down): other hands than the benchmark's templates.
+VALIDATION_STYLES: dict[str, tuple[int, list[list[tuple[float, float]]]]] = {
+    "1 long flag": (1, [[(0.16, 0.36), (0.57, 0.0), (0.55, 1.0)]]),
+    "1 short flag": (1, [[(0.36, 0.17), (0.58, 0.0), (0.58, 1.0)]]),
+    "1 flag and foot": (1, [[(0.2, 0.34), (0.55, 0.0), (0.55, 1.0)], [(0.26, 1.0), (0.84, 0.99)]]),
+    "7 crossbar": (7, [[(0.12, 0.03), (0.86, 0.0), (0.4, 1.0)], [(0.3, 0.48), (0.8, 0.47)]]),
+    "0 slashed": (0, [_arc(0.5, 0.5, 0.3, 0.47, -100, 260, 20), [(0.22, 0.9), (0.8, 0.08)]]),
+    "4 open top": (4, [[(0.25, 0.03), (0.12, 0.58), (0.9, 0.58)], [(0.66, 0.12), (0.64, 1.0)]]),
+    "9 straight stem": (9, [_arc(0.46, 0.28, 0.3, 0.27, 10, 370, 18), [(0.76, 0.3), (0.74, 1.0)]]),
+    "2 looped base": (2, [[(0.18, 0.2), (0.36, 0.02), (0.66, 0.03), (0.8, 0.24), (0.64, 0.55), (0.26, 0.9),
+                           (0.3, 1.0), (0.42, 0.86), (0.46, 0.96), (0.88, 0.96)]]),
+}
+
+
+def validation_style_set(per_style: int, seed: int = 107) -> list[Drawing]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for name, (label, template) in VALIDATION_STYLES.items():
+        for _ in range(per_style):
+            side, height = _canvas_geometry(rng)
+            pen = _pen(rng, height, widest=0.15)
+            out.append(Drawing(render(_jitter(template, rng), rng, side, height, pen), label, name, pen / height))
+    return out
 
 
 class Averaged:
@@ -63,6 +89,10 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> dict
         row[f"{set_name}_refused"] = result["refused"].mean()
         row[f"{set_name}_ece"] = float(expected_calibration_error(torch.from_numpy(result["confidence"][inked]),
                                                                   torch.from_numpy(right[inked])))
+        if set_name == "styles":  # the worst style: each must read well, not just their mean
+            kinds = np.array([d.kind for d in drawings])
+            worst = min(VALIDATION_STYLES, key=lambda kind: right[kinds == kind].mean())
+            row["worst_style"], row["worst_style_top1"] = worst, right[kinds == worst].mean()
     return {k: round(float(v), 5) if not isinstance(v, str) else v for k, v in row.items()}
 
 
@@ -76,7 +106,8 @@ def main() -> None:
     images, labels = load_mnist(default_data_dir(), train=True)
     _, _, val_x, val_y = split_validation(images, labels)
     digits, digit_labels = val_x.squeeze(1).numpy(), val_y.numpy()
-    drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103)}
+    drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
+             "styles": validation_style_set(200)}
 
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}
