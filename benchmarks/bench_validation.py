@@ -30,7 +30,7 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_drawings import read_all  # noqa: E402
-from drawings import Drawing, _arc, _canvas_geometry, _jitter, _pen, canvas_set, pen_set, render  # noqa: E402
+from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
 
@@ -46,17 +46,6 @@ VALIDATION_STYLES: dict[str, tuple[int, list[list[tuple[float, float]]]]] = {
     "2 looped base": (2, [[(0.18, 0.2), (0.36, 0.02), (0.66, 0.03), (0.8, 0.24), (0.64, 0.55), (0.26, 0.9),
                            (0.3, 1.0), (0.42, 0.86), (0.46, 0.96), (0.88, 0.96)]]),
 }
-
-
-def validation_style_set(per_style: int, seed: int = 107) -> list[Drawing]:
-    rng = np.random.default_rng(seed)
-    out = []
-    for name, (label, template) in VALIDATION_STYLES.items():
-        for _ in range(per_style):
-            side, height = _canvas_geometry(rng)
-            pen = _pen(rng, height, widest=0.15)
-            out.append(Drawing(render(_jitter(template, rng), rng, side, height, pen), label, name, pen / height))
-    return out
 
 
 class Averaged:
@@ -107,7 +96,7 @@ def main() -> None:
     _, _, val_x, val_y = split_validation(images, labels)
     digits, digit_labels = val_x.squeeze(1).numpy(), val_y.numpy()
     drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
-             "styles": validation_style_set(200)}
+             "styles": style_set(200, seed=107, styles=VALIDATION_STYLES)}
 
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}

@@ -203,11 +203,12 @@ def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1) -
     return out
 
 
-def style_set(per_style: int, seed: int = 2) -> list[Drawing]:
-    """(b) Digit styles MNIST under-represents, drawn from jittered stroke templates."""
+def style_set(per_style: int, seed: int = 2, styles: dict | None = None) -> list[Drawing]:
+    """(b) Digit styles MNIST under-represents, drawn from jittered stroke templates (`styles`,
+    default STYLES: bench_validation.py draws its own)."""
     rng = np.random.default_rng(seed)
     out = []
-    for name, (label, template) in STYLES.items():
+    for name, (label, template) in (STYLES if styles is None else styles).items():
         for _ in range(per_style):
             side, height = _canvas_geometry(rng)
             pen = _pen(rng, height, widest=0.15)
