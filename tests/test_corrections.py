@@ -394,6 +394,15 @@ def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corre
                          for line in lines(dataset(hub, REPO))), what="the push")
     if os.environ.get("SCREENSHOT_DIR") and viewport[0] > 600:  # the README's
         page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / "screenshot-correction.png"))
+    if viewport[0] > 600:  # by keyboard: Tab moves from digit to digit, Space sends; arrows send nothing
+        page.locator("#correct input").nth(0).focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(1000)
+        expect(page.locator("#correction-status")).to_contain_text(f"Thanks: kept as a {digit}.")  # still the click's
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        expect(page.locator("#correction-status")).to_contain_text("Thanks: kept as a 2.", timeout=15_000)
     # On the upload tab, a correction keeps the picture in view (an example here), not the drawing.
     page.get_by_role("tab", name="Upload a picture").click()
     page.locator("#examples").get_by_role("button").nth(0).click()  # seven_pencil.png
