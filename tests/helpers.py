@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def run_train(*args: str, token: str | None = None, cwd: Path = ROOT, **env_extr
     if token:
         env["HF_TOKEN"] = token
     return subprocess.run(train_command(*args), capture_output=True, text=True, timeout=600, env=env, cwd=cwd)
+
+
+def readme_bash_block(heading: str) -> str:
+    """The first bash block under this README heading, with your-name replaced as a reader would."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split(heading + "\n", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, f"README: no bash block under {heading!r}"
+    return block.group(1).replace("your-name", "alice")
 
 
 def free_port() -> int:

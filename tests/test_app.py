@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from PIL import Image
 
 import cnn
 from cnn.redraw import random_stroke, redraw
-from helpers import ROOT, start_app
+from helpers import ROOT, free_port, start_app
 
 
 def top1(value: dict) -> str:
@@ -56,9 +55,7 @@ def test_readme_client_with_a_shared_ssl_context_verifies_with_it(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     script = (f"import app; app.demo.launch(server_name='127.0.0.1', server_port={port}, ssl_certfile={str(cert)!r}, "
               f"ssl_keyfile={str(key)!r}, ssl_verify=False, **app.LAUNCH_OPTIONS)")
     server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

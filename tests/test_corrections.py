@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ from PIL import Image
 import cnn
 from cnn.corrections import MAX_PNG_BYTES, MAX_SIDE, METADATA_NAME, CorrectionStore, RateLimit, load_corrections, png_bytes
 from cnn.redraw import random_stroke, redraw
-from helpers import ROOT, WRITE_TOKEN, run_train, running_app
+from helpers import ROOT, WRITE_TOKEN, readme_bash_block, run_train, running_app
 from test_browser import browser, draw_digit, open_page  # noqa: F401 (browser is a fixture)
 
 # huggingface_hub's own LFS upload passes a file object as `data=`, which httpx2 flags as deprecated.
@@ -183,14 +182,6 @@ def test_a_correction_not_pushed_yet_is_pushed_when_the_app_is_stopped(hub, mnis
     assert [line["label"] for line in lines(dataset(hub, repo))] == [0]
 
 
-def readme_corrections_commands() -> str:
-    """The bash block under '### Collecting corrections', with your-name replaced as a reader would."""
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### Collecting corrections", 1)[1]
-    block = re.search(r"```bash\n(.*?)```", section, re.S)
-    assert block, "README: no bash block under '### Collecting corrections'"
-    return block.group(1).replace("your-name", "alice")
-
-
 @pytest.mark.slow
 def test_readme_setup_turns_corrections_on_with_one_secret_and_one_variable(hub, tmp_path):
     space, dataset_repo = "spaces/alice/digit-recognizer", "alice/digit-corrections"
@@ -200,7 +191,7 @@ def test_readme_setup_turns_corrections_on_with_one_secret_and_one_variable(hub,
     hub.tokens[scoped] = {"user": "alice", "role": "fineGrained",
                           "scoped": [{"entity": dataset_repo, "permissions": ["repo.write"]}]}
     env = {**os.environ, "HF_TOKEN": WRITE_TOKEN, "CORRECTIONS_TOKEN": scoped, "HF_HOME": str(tmp_path / "cli"), "NO_COLOR": "1"}
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_corrections_commands()], cwd=ROOT, env=env,
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_bash_block("### Collecting corrections")], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert scoped not in result.stdout + result.stderr

@@ -7,7 +7,6 @@ as a user's shell would have them; nothing is patched.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from huggingface_hub import SpaceCard, snapshot_download
 
 import cnn
-from helpers import ROOT, WRITE_TOKEN, start_app
+from helpers import ROOT, WRITE_TOKEN, readme_bash_block, start_app
 
 SPACE, MODEL = "alice/digit-recognizer", "alice/digit-cnn"
 # What the Space needs (app.py and what it imports or serves) and what must stay out of it.
@@ -28,15 +27,6 @@ KEPT_OUT = ("tests/", "benchmarks/", "docs/", "runs/", ".venv/", ".git/", ".ci/"
 def tracked_files() -> list[str]:
     listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
     return [name for name in listing.stdout.decode().split("\0") if name]
-
-
-def readme_deploy_commands() -> str:
-    """The first bash block under '## Deploy the Space', with your-name replaced as a reader would."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Deploy the Space", 1)[1]
-    block = re.search(r"```bash\n(.*?)```", section, re.S)
-    assert block, "README: no bash block under '## Deploy the Space'"
-    return block.group(1).replace("your-name", "alice")
 
 
 def test_every_tracked_binary_file_goes_through_lfs():
@@ -58,7 +48,7 @@ def test_readme_deploy_commands_create_a_space_that_serves_the_model_repo(hub, t
     hub.put_files(MODEL, {name: (tmp_path / "model" / name).read_bytes() for name in ("config.json", "model.safetensors")})
 
     env = {**os.environ, "HF_TOKEN": WRITE_TOKEN, "HF_HOME": str(tmp_path / "hf-home"), "NO_COLOR": "1"}
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_deploy_commands()], cwd=ROOT, env=env,
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_bash_block("## Deploy the Space")], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "RUNNING" in result.stdout  # hf spaces wait
