@@ -52,8 +52,8 @@ class TrainConfig:
     augment: bool = setting(True, "styles, uniform-pen retracing, rotation, scale, shear, shift, elastic warp and pen width (--no-augment: none)")
     # Help texts go through argparse's %-formatting: a literal percent sign is written %%.
     # Help texts go through argparse's %-formatting: a literal percent sign is written %%.
-    clean: float = setting(0.0, "share of training digits left as MNIST drew them (styles still added); 0.25 with --retrace 0.55 read the validation digits better but European 1s far worse (60.5%% against 87.8%%, BENCHMARKS.md), so 0")
-    retrace: float = setting(0.4, "share of training digits redrawn along their centre line with a uniform round pen, as a sketchpad draws")
+    clean: float = setting(Augmentation.clean, "share of training digits left as MNIST drew them (styles still added); 0.25 with --retrace 0.55 read the validation digits better but European 1s far worse (60.5%% against 87.8%%, BENCHMARKS.md), so 0")
+    retrace: float = setting(Augmentation.retrace, "share of training digits redrawn along their centre line with a uniform round pen, as a sketchpad draws")
     outliers: int = setting(16, "synthetic non-digits (stroke soups) added to each batch, for outlier exposure")
     outlier_weight: float = setting(0.5, "weight of the outlier-exposure loss, which pushes non-digits towards a uniform answer (Hendrycks et al. 2019); 0.25 read validation better (99.52%% against 99.38%%) but refused a clear 9 in the tests and read hooked 1s less surely (BENCHMARKS.md)")
     validation: int = setting(VALIDATION_SIZE, "training digits held out (the last ones) for validation and calibration")

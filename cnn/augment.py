@@ -22,10 +22,8 @@ import torch.nn.functional as F
 
 @dataclass
 class Augmentation:
-    """Random distortions, each sampled per image, applied to a whole batch at once.
-
-    These defaults are the drawings' variety, which calibration and the validation checks use;
-    train.py sets its own mix of clean and retraced digits (--clean, --retrace)."""
+    """Random distortions, each sampled per image, applied to a whole batch at once. train.py's
+    --clean and --retrace default to these shares; calibration uses the defaults as they are."""
 
     rotate_deg: float = 12.0  # people tilt digits; MNIST itself is fairly upright
     scale: float = 0.12  # relative size change; to_mnist fixes the size, so keep it small

@@ -66,7 +66,7 @@ def _training_paragraph(metrics: dict[str, Any]) -> str:
     if train.get("ema_decay"):
         parts.append(f"The saved weights are an exponential moving average of the steps (decay {train.get('ema_decay')}).")
     if train.get("augment"):
-        clean = train.get("clean") or 0
+        clean = train.get("clean") or 0  # runs recorded before --clean and --retrace existed: 0 and 0.4
         parts.append(
             "Augmentation, per image on whole batches: flags and feet on some 1s, crossbars on 7s, slashes "
             "through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then, of the digits, ")

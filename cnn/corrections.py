@@ -218,8 +218,7 @@ class CorrectionStore:
         self.scheduler: _Scheduler | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._connector = threading.Thread(target=self._connect, name="corrections-connect", daemon=True)
-        self._connector.start()
+        threading.Thread(target=self._connect, name="corrections-connect", daemon=True).start()
 
     @property
     def url(self) -> str:
