@@ -29,7 +29,7 @@ import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
-from bench_drawings import read_all  # noqa: E402
+from bench_drawings import digit_report, read_all  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -72,13 +72,10 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> dict
            "clean_ece": float(expected_calibration_error(confidence, predicted == labels))}
     for set_name, drawings in drawn.items():
         result = read_all(recognizer, drawings)
-        right = result["top1"] == np.array([d.label for d in drawings])
-        inked = result["top1"] >= 0
-        row[set_name] = right.mean()
-        row[f"{set_name}_refused"] = result["refused"].mean()
-        row[f"{set_name}_ece"] = float(expected_calibration_error(torch.from_numpy(result["confidence"][inked]),
-                                                                  torch.from_numpy(right[inked])))
+        measured = digit_report(set_name, drawings, result)
+        row[set_name], row[f"{set_name}_refused"], row[f"{set_name}_ece"] = measured["top1"], measured["refused"], measured["ece"]
         if set_name == "styles":  # the worst style: each must read well, not just their mean
+            right = result["top1"] == np.array([d.label for d in drawings])
             kinds = np.array([d.kind for d in drawings])
             worst = min(VALIDATION_STYLES, key=lambda kind: right[kinds == kind].mean())
             row["worst_style"], row["worst_style_top1"] = worst, right[kinds == worst].mean()
