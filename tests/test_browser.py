@@ -116,10 +116,7 @@ def test_draw_digits_and_read_the_answers(app_url, browser, tmp_path, viewport):
 
 
 def test_the_layout_stays_put_whatever_the_answer(app_url, browser):
-    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
-    page.goto(app_url, wait_until="networkidle")
-    status = page.locator("#status")
-    expect(status).to_contain_text("Draw a digit")
+    page, status = open_page(browser, app_url, (390, 844))
     blank = positions(page)
     draw_digit(page, 3)
     expect(status).to_contain_text("It's a 3", timeout=15_000)
@@ -134,9 +131,7 @@ def test_the_layout_stays_put_whatever_the_answer(app_url, browser):
 
 
 def test_the_answer_is_about_the_tab_in_view(app_url, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(app_url, wait_until="networkidle")
-    status = page.locator("#status")
+    page, status = open_page(browser, app_url, (1280, 800))
     draw_digit(page, 7)
     expect(status).to_contain_text("It's a 7", timeout=15_000)
     page.get_by_role("tab", name="Upload a picture").click()
