@@ -35,6 +35,7 @@ class Augmentation:
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
+    slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
 
 
@@ -75,9 +76,10 @@ def _ink_extent(images: torch.Tensor, level: float = 0.3) -> tuple[torch.Tensor,
     return top, bottom, left, right, mean_x_near(top), mean_x_near(bottom)
 
 
-def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
+def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator, slanted: bool = False) -> torch.Tensor:
     """Add the strokes of styles MNIST rarely shows to a `share` of its 1s, 7s and 0s:
-    European 1s (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s."""
+    European 1s (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s.
+    `slanted`: a 1's flag and foot are turned by the stem's own slant."""
     n, device = len(images), images.device
     chosen = torch.rand(n, generator=generator, device=device) < share
     chosen &= (labels == 1) | (labels == 7) | (labels == 0)
@@ -96,14 +98,21 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
     # horizontal: steeper than a 7's bar, which is what tells the two apart.
     angle = torch.deg2rad(u(35, 65))
+    # A hand that slants its stems (top to the right: "/", the usual slant) slants the whole 1:
+    # the flag turns with the stem and gets flatter, keeping its angle to the stem. Without
+    # this, a slanted MNIST 1 gets a flag nearly along its stem, and a slanted European 1 (flat
+    # flag, leaning stem) is never seen: the validation styles read it as 7 (BENCHMARKS.md).
+    lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if slanted else torch.zeros_like(angle)
     length = height * u(0.35, 0.7)
-    flag = torch.stack([top_x - length * torch.cos(angle), top + length * torch.sin(angle)], 1)
+    flag = torch.stack([top_x - length * torch.cos(angle - lean), top + length * torch.sin(angle - lean)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
     # ...and half of those a foot across the bottom of the stem.
     foot = ones & (torch.rand(m, generator=generator, device=device) < 0.5)
     half = height * u(0.2, 0.3)
-    start[:, 1] = torch.where(foot.unsqueeze(1), torch.stack([bottom_x - half, bottom], 1), start[:, 1])
-    end[:, 1] = torch.where(foot.unsqueeze(1), torch.stack([bottom_x + half, bottom], 1), end[:, 1])
+    across = torch.stack([half * torch.cos(lean), half * torch.sin(lean)], 1)
+    base = torch.stack([bottom_x, bottom], 1)
+    start[:, 1] = torch.where(foot.unsqueeze(1), base - across, start[:, 1])
+    end[:, 1] = torch.where(foot.unsqueeze(1), base + across, end[:, 1])
     # 7: a crossbar across the middle of the stroke, a little tilted.
     mid_y = top + height * u(0.45, 0.6)
     mid_x = _ink_extent(x * ((torch.arange(28, device=device).view(1, 1, 28, 1) - mid_y.view(-1, 1, 1, 1)).abs() <= 1.5))[4]
@@ -212,7 +221,7 @@ def distort(images: torch.Tensor, aug: Augmentation, generator: torch.Generator)
 
 def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Styles, then a uniform pen, then the geometric and pen-width distortions; ink peaks at 1."""
-    styled = restyle(images, labels, aug.styles, generator)
+    styled = restyle(images, labels, aug.styles, generator, aug.slanted_flags)
     images = retrace(styled, aug.retrace, generator)
     out = distort(images, aug, generator)
     if aug.clean > 0:  # (no random draw at 0: earlier recipes stay reproducible)
