@@ -77,9 +77,10 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> dict
         if set_name == "styles":  # the worst style: each must read well, not just their mean
             right = result["top1"] == np.array([d.label for d in drawings])
             kinds = np.array([d.kind for d in drawings])
-            worst = min(VALIDATION_STYLES, key=lambda kind: right[kinds == kind].mean())
-            row["worst_style"], row["worst_style_top1"] = worst, right[kinds == worst].mean()
-    return {k: round(float(v), 5) if not isinstance(v, str) else v for k, v in row.items()}
+            each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
+            worst = min(each, key=each.get)
+            row["worst_style"], row["worst_style_top1"], row["each_style"] = worst, each[worst], each
+    return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}
 
 
 def main() -> None:

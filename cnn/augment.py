@@ -37,6 +37,8 @@ class Augmentation:
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
     slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
+    flagged_ones: float = 0.5  # share of 1s given a flag (with `styles` for 7s and 0s)
+    feet: float = 0.5  # share of the flagged 1s that also get a foot
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -76,11 +78,12 @@ def _ink_extent(images: torch.Tensor, level: float = 0.3) -> tuple[torch.Tensor,
     return top, bottom, left, right, mean_x_near(top), mean_x_near(bottom)
 
 
-def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator: torch.Generator, slanted: bool = False) -> torch.Tensor:
-    """Add the strokes of styles MNIST rarely shows to a `share` of its 1s, 7s and 0s:
-    European 1s (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s.
-    `slanted`: a 1's flag and foot are turned by the stem's own slant."""
+def restyle(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
+    """Add the strokes of styles MNIST rarely shows to some of its 1s, 7s and 0s: European 1s
+    (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s, in the shares `aug`
+    gives; with `aug.slanted_flags`, a 1's flag and foot are turned by the stem's own slant."""
     n, device = len(images), images.device
+    share = torch.where(labels == 1, aug.flagged_ones, aug.styles)
     chosen = torch.rand(n, generator=generator, device=device) < share
     chosen &= (labels == 1) | (labels == 7) | (labels == 0)
     if not chosen.any():
@@ -102,12 +105,12 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, share: float, generator:
     # the flag turns with the stem and gets flatter, keeping its angle to the stem. Without
     # this, a slanted MNIST 1 gets a flag nearly along its stem, and a slanted European 1 (flat
     # flag, leaning stem) is never seen: the validation styles read it as 7 (BENCHMARKS.md).
-    lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if slanted else torch.zeros_like(angle)
+    lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if aug.slanted_flags else torch.zeros_like(angle)
     length = height * u(0.35, 0.7)
     flag = torch.stack([top_x - length * torch.cos(angle - lean), top + length * torch.sin(angle - lean)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
-    # ...and half of those a foot across the bottom of the stem.
-    foot = ones & (torch.rand(m, generator=generator, device=device) < 0.5)
+    # ...and some of those a foot across the bottom of the stem.
+    foot = ones & (torch.rand(m, generator=generator, device=device) < aug.feet)
     half = height * u(0.2, 0.3)
     across = torch.stack([half * torch.cos(lean), half * torch.sin(lean)], 1)
     base = torch.stack([bottom_x, bottom], 1)
@@ -221,7 +224,7 @@ def distort(images: torch.Tensor, aug: Augmentation, generator: torch.Generator)
 
 def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Styles, then a uniform pen, then the geometric and pen-width distortions; ink peaks at 1."""
-    styled = restyle(images, labels, aug.styles, generator, aug.slanted_flags)
+    styled = restyle(images, labels, aug, generator)
     images = retrace(styled, aug.retrace, generator)
     out = distort(images, aug, generator)
     if aug.clean > 0:  # (no random draw at 0: earlier recipes stay reproducible)

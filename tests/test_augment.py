@@ -15,12 +15,20 @@ def _digits(mnist_test, count=64):
 
 def test_restyle_adds_strokes_to_1s_7s_and_0s_only(mnist_test):
     images, labels = _digits(mnist_test)
-    styled = restyle(images, labels, 1.0, torch.Generator().manual_seed(0))
-    added = (styled - images).clamp(min=0).sum(dim=(1, 2, 3))
-    restyled = (labels == 0) | (labels == 1) | (labels == 7)
-    assert torch.equal(styled[~restyled], images[~restyled])
-    assert (added[restyled] > 3).all()  # a flag, a crossbar or a slash: several pixels of new ink
-    assert (styled >= images).all() and styled.max() <= 1
+    for slanted in (False, True):
+        styled = restyle(images, labels, Augmentation(styles=1.0, flagged_ones=1.0, slanted_flags=slanted), torch.Generator().manual_seed(0))
+        added = (styled - images).clamp(min=0).sum(dim=(1, 2, 3))
+        restyled = (labels == 0) | (labels == 1) | (labels == 7)
+        assert torch.equal(styled[~restyled], images[~restyled])
+        assert (added[restyled] > 3).all()  # a flag, a crossbar or a slash: several pixels of new ink
+        assert (styled >= images).all() and styled.max() <= 1
+
+
+def test_restyle_shares_for_1s_apart_from_7s_and_0s(mnist_test):
+    images, labels = _digits(mnist_test, 256)
+    styled = restyle(images, labels, Augmentation(styles=0.0, flagged_ones=1.0), torch.Generator().manual_seed(0))
+    changed = (styled != images).flatten(1).any(1)
+    assert changed[labels == 1].all() and not changed[labels != 1].any()
 
 
 def test_batched_thinning_matches_the_reference_implementation(mnist_test):
