@@ -35,7 +35,7 @@ class Augmentation:
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
-    slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them
+    slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them; not shipped (BENCHMARKS.md)
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
     flagged_ones: float = 0.5  # share of 1s given a flag (with `styles` for 7s and 0s)
     feet: float = 0.5  # share of the flagged 1s that also get a foot
@@ -101,10 +101,9 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, gener
     # 1: a long flag from the top of the stem, down and to the left, 35-65 degrees below the
     # horizontal: steeper than a 7's bar, which is what tells the two apart.
     angle = torch.deg2rad(u(35, 65))
-    # A hand that slants its stems (top to the right: "/", the usual slant) slants the whole 1:
-    # the flag turns with the stem and gets flatter, keeping its angle to the stem. Without
-    # this, a slanted MNIST 1 gets a flag nearly along its stem, and a slanted European 1 (flat
-    # flag, leaning stem) is never seen: the validation styles read it as 7 (BENCHMARKS.md).
+    # slanted_flags: a hand that slants its stems (top to the right: "/", the usual slant) slants
+    # the whole 1, so the flag turns with the stem and keeps its angle to it. At fixed angles a
+    # slanted MNIST 1 gets a flag nearly along its stem. (Measured: BENCHMARKS.md, candidates.)
     lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if aug.slanted_flags else torch.zeros_like(angle)
     length = height * u(0.35, 0.7)
     flag = torch.stack([top_x - length * torch.cos(angle - lean), top + length * torch.sin(angle - lean)], 1)
