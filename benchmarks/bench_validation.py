@@ -8,7 +8,8 @@ as they are, retraced with a uniform round pen (benchmarks/drawings.py's pen_set
 and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own reading
 (Recognizer.read). A fourth set, "styles", is the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
-benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
+benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
+top-1 is printed too (`each_style`). --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
 the folders as one model that averages their probabilities. Prints one JSON line per model.
 """
 
