@@ -23,7 +23,8 @@ import torch.nn.functional as F
 @dataclass
 class Augmentation:
     """Random distortions, each sampled per image, applied to a whole batch at once. train.py's
-    --clean and --retrace default to these shares; calibration uses the defaults as they are."""
+    augmentation settings (--clean, --retrace, --flagged-ones, ...) default to these; calibration
+    uses the defaults as they are."""
 
     rotate_deg: float = 12.0  # people tilt digits; MNIST itself is fairly upright
     scale: float = 0.12  # relative size change; to_mnist fixes the size, so keep it small
