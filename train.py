@@ -216,7 +216,7 @@ def calibrate(model: DigitCNN, val_x: torch.Tensor, val_y: torch.Tensor, seed: i
 
 def evaluate(model: DigitCNN, images: torch.Tensor, labels: torch.Tensor) -> dict:
     """Accuracy, per-class accuracy, confusion matrix and ECE of the calibrated probabilities."""
-    logits = logits_of(model, images)
+    logits = logits_of(model, images).cpu()
     confidence, predictions = calibrated_top1(logits, model.temperature)
     metrics = summarize(labels, predictions)
     metrics["test_ece"] = round(expected_calibration_error(confidence, predictions == labels), 5)
@@ -350,14 +350,16 @@ def main(cfg: TrainConfig) -> dict | None:
             out / CHECKPOINT_NAME, model=model, ema=ema, optimizer=optimizer, scheduler=scheduler, generator=generator, info=info
         )
 
-    trained = ema.module.cpu().to(memory_format=torch.contiguous_format).eval()
-    temperature, val_logits, val_labels = calibrate(trained, val_x.cpu(), val_y.cpu(), cfg.seed)
-    final = DigitCNN(**CONFIGS[cfg.arch], temperature=round(temperature, 4))
+    # Calibrated and evaluated where it trained (a GPU reads 20,000 digits in a blink), saved from the CPU.
+    trained = ema.module.to(memory_format=torch.contiguous_format).eval()
+    temperature, val_logits, val_labels = calibrate(trained, val_x, val_y, cfg.seed)
+    final = DigitCNN(**CONFIGS[cfg.arch], temperature=round(temperature, 4)).to(device)
     final.load_state_dict(trained.state_dict())
     final.eval()
     raw_confidence, raw_predictions = calibrated_top1(val_logits)
     val_confidence, val_predictions = calibrated_top1(val_logits, final.temperature)
-    metrics = evaluate(final, test_x, test_y)  # the test set, read once
+    metrics = evaluate(final, test_x.to(device), test_y)  # the test set, read once
+    final.cpu()
     metrics.update(
         validation_accuracy=history[-1]["val_acc"] if history else None,
         validation_ece=round(expected_calibration_error(val_confidence, val_predictions == val_labels), 5),

@@ -41,7 +41,7 @@ def split_validation(images: torch.Tensor, labels: torch.Tensor, size: int = VAL
 
 def batches(num: int, batch_size: int, generator: torch.Generator, shuffle: bool = True):
     """Index tensors covering range(num) once, in shuffled order; the last batch may be short."""
-    order = torch.randperm(num, generator=generator) if shuffle else torch.arange(num)
+    order = torch.randperm(num, generator=generator, device=generator.device) if shuffle else torch.arange(num)
     return order.split(batch_size)
 
 
