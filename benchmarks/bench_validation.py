@@ -10,7 +10,9 @@ and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own r
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
 top-1 is printed too (`each_style`). --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
-the folders as one model that averages their probabilities. Prints one JSON line per model.
+the folders as one model that averages their probabilities; --shared prints, per set, the share of
+drawings that all, three quarters, half or any of the folders misread (errors that every model
+shares are what no recipe of this family reads). Prints one JSON line per model.
 """
 
 from __future__ import annotations
@@ -65,14 +67,17 @@ class Averaged:
         return torch.stack(each).mean(0)
 
 
-def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> dict:
+def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> tuple[dict, dict[str, np.ndarray]]:
+    """The model's row of measurements, and per set which images it read right."""
     images, labels = clean
     probabilities = recognizer.model.predict_proba(images)
     confidence, predicted = probabilities.max(1)
+    rights = {"clean": (predicted == labels).numpy()}
     row = {"weights": name, "clean": (predicted == labels).double().mean().item(),
            "clean_ece": float(expected_calibration_error(confidence, predicted == labels))}
     for set_name, drawings in drawn.items():
         result = read_all(recognizer, drawings)
+        rights[set_name] = result["top1"] == np.array([d.label for d in drawings])
         measured = digit_report(set_name, drawings, result)
         row[set_name], row[f"{set_name}_refused"], row[f"{set_name}_ece"] = measured["top1"], measured["refused"], measured["ece"]
         if set_name == "styles":  # the worst style: each must read well, not just their mean
@@ -81,7 +86,18 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict) -> dict
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
             worst = min(each, key=each.get)
             row["worst_style"], row["worst_style_top1"], row["each_style"] = worst, each[worst], each
-    return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}
+    return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}, rights
+
+
+def shared_errors(rights: list[dict[str, np.ndarray]]) -> dict:
+    """Per set, the share of images misread by all, by at least 3/4, by at least half and by any of the models."""
+    out = {"models": len(rights)}
+    for set_name in rights[0]:
+        wrong = np.stack([~r[set_name] for r in rights]).sum(0)
+        n = len(rights)
+        out[set_name] = {"all": round(float(np.mean(wrong == n)), 5), "three_quarters": round(float(np.mean(wrong >= 0.75 * n)), 5),
+                         "half": round(float(np.mean(wrong >= 0.5 * n)), 5), "any": round(float(np.mean(wrong > 0)), 5)}
+    return out
 
 
 def main() -> None:
@@ -89,6 +105,7 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", default=["shipped"], help="model folders (\"shipped\": the shipped weights)")
     parser.add_argument("--shifts", action="store_true", help="average five one-pixel shifts of each 28x28")
     parser.add_argument("--ensemble", action="store_true", help="also read the folders as one averaged model")
+    parser.add_argument("--shared", action="store_true", help="also print the share of images that all / most / any of the folders misread")
     args = parser.parse_args()
 
     images, labels = load_mnist(default_data_dir(), train=True)
@@ -99,13 +116,18 @@ def main() -> None:
 
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}
+    rights = []
     for folder, recognizer in recognizers.items():
         recognizer.model = Averaged([recognizer.model], shifts)
-        print(json.dumps(report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn)), flush=True)
+        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn)
+        rights.append(right)
+        print(json.dumps(row), flush=True)
+    if args.shared:
+        print(json.dumps({"misread_by": shared_errors(rights)}), flush=True)
     if args.ensemble:
         first = next(iter(recognizers.values()))
         first.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
-        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn)), flush=True)
+        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn)[0]), flush=True)
 
 
 if __name__ == "__main__":
