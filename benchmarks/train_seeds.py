@@ -5,9 +5,10 @@
 A seed alone moves the validation sets by 0.1-0.6 points (BENCHMARKS.md), as much as most recipe
 changes do: comparing recipes needs several seeds each. Each run is `python train.py SEED_FLAGS
 RECIPE_FLAGS --out OUT/NAME-sSEED`; `--parallel` of them run at once, each with `--threads`
-CPU threads. On a GPU, run them all at once: one run keeps a CPU core busy launching small
-kernels, so ten at once (with CUDA MPS started: `nvidia-cuda-mps-control -d`) each took about as
-long as one (8 s an epoch on an H200, 2026-11-26). On a 2-core CPU, one at a time.
+CPU threads. On a GPU, run them all at once: each run keeps a CPU core busy launching small
+kernels. With CUDA MPS started (`nvidia-cuda-mps-control -d`), eleven runs at once on an H200
+took 8-9 s an epoch each, and no less once only six were left (2026-11-26). On a 2-core CPU, one
+at a time (`--parallel 1 --threads 0`).
 
 Prints each run's validation accuracy and time, and each recipe's mean; then read the folders with
 `python benchmarks/bench_validation.py OUT/* --shared`. Asserts nothing.
