@@ -39,6 +39,7 @@ class Drawing:
     label: int  # the digit; -1 for a non-digit
     kind: str  # the style or non-digit kind; "mnist" for sets (a) and (c)
     pen_ratio: float  # pen width / digit height (0 when the pen is not uniform)
+    source: int = -1  # sets (a) and (c): the index of the MNIST digit it was drawn from
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 16) -> list[tuple[float, float]]:
@@ -199,7 +200,7 @@ def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1) -
         side, height = _canvas_geometry(rng)
         pen = _pen(rng, height)
         image = render(_skeleton_segments(images[index]), rng, side, height, pen)
-        out.append(Drawing(image, int(labels[index]), "mnist", pen / height))
+        out.append(Drawing(image, int(labels[index]), "mnist", pen / height, int(index)))
     return out
 
 
@@ -222,7 +223,7 @@ def canvas_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 3
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
         stroke = random_stroke(rng, canvas=int(rng.integers(300, 801)))
-        out.append(Drawing(redraw(images[index], stroke), int(labels[index]), "mnist", stroke.pen / stroke.height))
+        out.append(Drawing(redraw(images[index], stroke), int(labels[index]), "mnist", stroke.pen / stroke.height, int(index)))
     return out
 
 
