@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
+from cnn.preprocess import euler_number  # noqa: E402
+from cnn.segment import _components  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_drawings import digit_report, read_all  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
@@ -72,35 +74,10 @@ class Averaged:
 
 
 def holes(pixels: np.ndarray) -> int:
-    """Holes in the ink of a 28x28 image: 4-connected pieces of paper that the paper around the
-    digit cannot reach (ink counts as 8-connected, so a diagonal stroke closes a loop)."""
-    paper = np.pad(pixels <= INK, 1, constant_values=True)
-    outside = np.zeros_like(paper)
-    outside[0], outside[-1], outside[:, 0], outside[:, -1] = paper[0], paper[-1], paper[:, 0], paper[:, -1]
-    while True:
-        grown = outside.copy()
-        grown[1:] |= outside[:-1]
-        grown[:-1] |= outside[1:]
-        grown[:, 1:] |= outside[:, :-1]
-        grown[:, :-1] |= outside[:, 1:]
-        grown &= paper
-        if (grown == outside).all():
-            break
-        outside = grown
-    enclosed, count = paper & ~outside, 0
-    for start in zip(*np.nonzero(enclosed)):
-        if not enclosed[start]:
-            continue
-        count += 1
-        stack = [start]
-        enclosed[start] = False
-        while stack:
-            y, x = stack.pop()
-            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
-                if enclosed[ny, nx]:
-                    enclosed[ny, nx] = False
-                    stack.append((ny, nx))
-    return count
+    """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
+    minus holes), both counted as the app counts them."""
+    ink = pixels > INK
+    return round(_components(ink)[1].count - euler_number(ink))
 
 
 def lost_hole(drawings: list, digits: np.ndarray) -> np.ndarray:
@@ -119,14 +96,12 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
            "clean_ece": float(expected_calibration_error(confidence, predicted == labels))}
     for set_name, drawings in drawn.items():
         result = read_all(recognizer, drawings)
-        rights[set_name] = result["top1"] == np.array([d.label for d in drawings])
+        right = rights[set_name] = result["top1"] == np.array([d.label for d in drawings])
         measured = digit_report(set_name, drawings, result)
         row[set_name], row[f"{set_name}_refused"], row[f"{set_name}_ece"] = measured["top1"], measured["refused"], measured["ece"]
         if set_name == "pen":
-            right = rights["pen"]
             row["pen_lost_hole"], row["pen_lost_hole_top1"], row["pen_kept_holes_top1"] = lost.mean(), right[lost].mean(), right[~lost].mean()
         if set_name == "styles":  # the worst style: each must read well, not just their mean
-            right = result["top1"] == np.array([d.label for d in drawings])
             kinds = np.array([d.kind for d in drawings])
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
             worst = min(each, key=each.get)
