@@ -9,7 +9,8 @@ and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own r
 (Recognizer.read). A fourth set, "styles", is the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
-top-1 is printed too (`each_style`). --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
+top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`: the
+page says "not sure" below cnn.serve.LOW_CONFIDENCE); `clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
 the folders as one model that averages their probabilities; --shared prints, per set, the share of
 drawings that all, three quarters, half or any of the folders misread (errors that every model
 shares are what no recipe of this family reads). For the pen set it also prints the share of
@@ -36,7 +37,7 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
-from cnn.serve import Recognizer  # noqa: E402
+from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from bench_drawings import digit_report, read_all  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
 
@@ -93,7 +94,8 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
     confidence, predicted = probabilities.max(1)
     rights = {"clean": (predicted == labels).numpy()}
     row = {"weights": name, "clean": (predicted == labels).double().mean().item(),
-           "clean_ece": float(expected_calibration_error(confidence, predicted == labels))}
+           "clean_ece": float(expected_calibration_error(confidence, predicted == labels)),
+           "clean_7_as_1": int(((labels == 7) & (predicted == 1)).sum())}  # the cost of reading flagged 1s as 1
     for set_name, drawings in drawn.items():
         result = read_all(recognizer, drawings)
         right = rights[set_name] = result["top1"] == np.array([d.label for d in drawings])
@@ -106,6 +108,9 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
             worst = min(each, key=each.get)
             row["worst_style"], row["worst_style_top1"], row["each_style"] = worst, each[worst], each
+            # What the page shows: a right answer under LOW_CONFIDENCE reads "not sure".
+            sure = right & ~result["refused"] & (result["confidence"] >= LOW_CONFIDENCE)
+            row["each_style_sure"] = {kind: round(float(sure[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
     return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}, rights
 
 

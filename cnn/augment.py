@@ -40,6 +40,7 @@ class Augmentation:
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
     flagged_ones: float = 0.5  # share of 1s given a flag (with `styles` for 7s and 0s)
     feet: float = 0.5  # share of the flagged 1s that also get a foot
+    hooked_ones: float = 0.0  # share of the other 1s given a short hook (0.1-0.3 of the height) at the top, as many hands draw a 1
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -82,15 +83,20 @@ def _ink_extent(images: torch.Tensor, level: float = 0.3) -> tuple[torch.Tensor,
 def restyle(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Add the strokes of styles MNIST rarely shows to some of its 1s, 7s and 0s: European 1s
     (a long flag from the top, sometimes a foot), crossed 7s and slashed 0s, in the shares `aug`
-    gives; with `aug.slanted_flags`, a 1's flag and foot are turned by the stem's own slant."""
+    gives, and short hooks on some of the other 1s; with `aug.slanted_flags`, a 1's flag and foot
+    are turned by the stem's own slant."""
     n, device = len(images), images.device
     share = torch.where(labels == 1, aug.flagged_ones, aug.styles)
     chosen = torch.rand(n, generator=generator, device=device) < share
     chosen &= (labels == 1) | (labels == 7) | (labels == 0)
+    hooked = torch.zeros_like(chosen)
+    if aug.hooked_ones > 0:  # (no random draw at 0: earlier recipes stay reproducible)
+        hooked = (torch.rand(n, generator=generator, device=device) < aug.hooked_ones) & (labels == 1) & ~chosen
+        chosen |= hooked
     if not chosen.any():
         return images
     pick = chosen.nonzero().squeeze(1)
-    x, label, m = images[pick], labels[pick], len(pick)
+    x, label, m, hooks = images[pick], labels[pick], len(pick), hooked[pick]
     top, bottom, left, right, top_x, bottom_x = _ink_extent(x)
     height = (bottom - top).clamp(min=8)
     u = lambda low, high: _uniform(m, low, high, generator, device)  # noqa: E731
@@ -107,10 +113,14 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, gener
     # slanted MNIST 1 gets a flag nearly along its stem. (Measured: BENCHMARKS.md, candidates.)
     lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if aug.slanted_flags else torch.zeros_like(angle)
     length = height * u(0.35, 0.7)
+    if aug.hooked_ones > 0:
+        # A short hook, which MNIST's 1s rarely have and its 7s never: hooked 1s drawn on the
+        # page read "not sure" (0.8-0.95, the rest 7) with long flags alone.
+        length = torch.where(hooks, height * u(0.1, 0.3), length)
     flag = torch.stack([top_x - length * torch.cos(angle - lean), top + length * torch.sin(angle - lean)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])
     # ...and some of those a foot across the bottom of the stem.
-    foot = ones & (torch.rand(m, generator=generator, device=device) < aug.feet)
+    foot = ones & ~hooks & (torch.rand(m, generator=generator, device=device) < aug.feet)
     half = height * u(0.2, 0.3)
     across = torch.stack([half * torch.cos(lean), half * torch.sin(lean)], 1)
     base = torch.stack([bottom_x, bottom], 1)
