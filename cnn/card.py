@@ -68,8 +68,9 @@ def _training_paragraph(metrics: dict[str, Any]) -> str:
     if train.get("augment"):
         clean = train.get("clean") or 0  # runs recorded before --clean and --retrace existed: 0 and 0.4
         parts.append(
-            "Augmentation, per image on whole batches: flags and feet on some 1s, crossbars on 7s, slashes "
-            "through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then, of the digits, ")
+            "Augmentation, per image on whole batches: flags and feet on some 1s, "
+            + (f"a short hook on {train['hooked_ones']:.0%} of the other 1s, " if train.get("hooked_ones") else "")
+            + "crossbars on 7s, slashes through 0s. " + (f"Then {clean:.0%} of the digits stay as they are; of the others, " if clean else "Then, of the digits, ")
             + f"{train.get('retrace', 0.4):.0%} are redrawn along their centre line with a uniform round pen, and all get "
             "a random rotation, scale, aspect, shear, shift, a smooth elastic warp and a thicker or thinner pen."
         )
