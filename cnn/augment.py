@@ -114,8 +114,8 @@ def restyle(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, gener
     lean = torch.atan2(top_x - bottom_x, height).clamp(-0.5, 0.5) if aug.slanted_flags else torch.zeros_like(angle)
     length = height * u(0.35, 0.7)
     if aug.hooked_ones > 0:
-        # A short hook, which MNIST's 1s rarely have and its 7s never: hooked 1s drawn on the
-        # page read "not sure" (0.8-0.95, the rest 7) with long flags alone.
+        # A short hook: with long flags alone, hooked 1s drawn on the page read 0.82-0.98 (not
+        # always sure). Not shipped: it cost the long-flagged 1 (BENCHMARKS.md, the hook candidate).
         length = torch.where(hooks, height * u(0.1, 0.3), length)
     flag = torch.stack([top_x - length * torch.cos(angle - lean), top + length * torch.sin(angle - lean)], 1)
     end[:, 0] = torch.where(ones.unsqueeze(1), flag, end[:, 0])

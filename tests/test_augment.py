@@ -31,7 +31,7 @@ def test_restyle_shares_for_1s_apart_from_7s_and_0s(mnist_test):
     assert changed[labels == 1].all() and not changed[labels != 1].any()
 
 
-def test_hooks_are_short_strokes_on_1s_and_off_by_default(mnist_test):
+def test_hooks_are_short_strokes_on_1s_only(mnist_test):
     images, labels = _digits(mnist_test, 256)
     ones = labels == 1
     hooked = restyle(images, labels, Augmentation(styles=0.0, flagged_ones=0.0, hooked_ones=1.0), torch.Generator().manual_seed(0))
@@ -40,13 +40,6 @@ def test_hooks_are_short_strokes_on_1s_and_off_by_default(mnist_test):
     # A hook is 0.1-0.3 of the height, a flag 0.35-0.7: far less new ink.
     new_ink = lambda styled: (styled - images).clamp(min=0).sum(dim=(1, 2, 3))[ones]  # noqa: E731
     assert new_ink(hooked).mean() < 0.6 * new_ink(flagged).mean()
-    # Hooks draw random numbers only when asked for (at 0, the default, the shipped recipe's
-    # augmentation is what it was): the generators part ways only with hooks on.
-    first = torch.Generator().manual_seed(0)
-    restyle(images, labels, Augmentation(), first)
-    second = torch.Generator().manual_seed(0)
-    restyle(images, labels, Augmentation(hooked_ones=0.5), second)
-    assert torch.rand(1, generator=first) != torch.rand(1, generator=second)
 
 
 def test_batched_thinning_matches_the_reference_implementation(mnist_test):
