@@ -29,9 +29,22 @@ import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, style_set  # noqa: E402
+from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, stem_lean, style_set  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
+# A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
+# droops (BENCHMARKS.md, bench_flagged_one.py): its top-1 is reported by lean.
+LEAN_BUCKETS = {"leaning left": (-90.0, -5.0), "upright (within 5 degrees)": (-5.0, 5.0), "leaning right": (5.0, 90.0)}
+
+
+def top1_by_lean(drawings: list[Drawing], right: np.ndarray) -> dict[str, tuple[float, int]]:
+    """Per LEAN_BUCKETS: the share read right and the number of drawings."""
+    lean = np.array([stem_lean(d.image) for d in drawings])
+    out = {}
+    for name, (lo, hi) in LEAN_BUCKETS.items():
+        inside = (lean >= lo) & (lean < hi)
+        out[name] = (float(right[inside].mean()) if inside.any() else float("nan"), int(inside.sum()))
+    return out
 
 
 def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -> dict[str, np.ndarray]:
@@ -116,6 +129,10 @@ def print_styles(drawings: list[Drawing], result: dict) -> None:
             misreads["refused" if t < 0 else str(t)] += 1
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(misreads.items(), key=lambda kv: -kv[1])) or "-"
         print(f"| {kind} | {(top1 == label).mean():.1%} | {result['refused'][indices].mean():.1%} | {shown} |")
+    flagged = by_kind["european 1 (flag)"]
+    split = top1_by_lean([drawings[i] for i in flagged], result["top1"][flagged] == 1)
+    print("\nEuropean 1 (flag) by the lean of its stem (`stem_lean`, measured on each drawing): "
+          + "; ".join(f"{name} {share:.1%} of {count}" for name, (share, count) in split.items()))
 
 
 def print_non_digits(drawings: list[Drawing], result: dict) -> None:

@@ -10,7 +10,8 @@ and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own r
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
 top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`: the
-page says "not sure" below cnn.serve.LOW_CONFIDENCE); `clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
+page says "not sure" below cnn.serve.LOW_CONFIDENCE); `clean_7_as_1` counts the validation 7s read as 1; `long_flag_by_lean` splits the 1 with a long flag by
+the lean of its stem (bench_drawings.stem_lean): the right-leaning ones look like 7s. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
 the folders as one model that averages their probabilities; --shared prints, per set, the share of
 drawings that all, three quarters, half or any of the folders misread (errors that every model
 shares are what no recipe of this family reads). For the pen set it also prints the share of
@@ -38,7 +39,7 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from bench_drawings import digit_report, read_all  # noqa: E402
+from bench_drawings import digit_report, read_all, top1_by_lean  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -111,6 +112,9 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
             # What the page shows: a right answer under LOW_CONFIDENCE reads "not sure".
             sure = right & ~result["refused"] & (result["confidence"] >= LOW_CONFIDENCE)
             row["each_style_sure"] = {kind: round(float(sure[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
+            flagged = np.flatnonzero(kinds == "1 long flag")
+            split = top1_by_lean([drawings[i] for i in flagged], right[flagged])
+            row["long_flag_by_lean"] = {name: [round(share, 3), count] for name, (share, count) in split.items()}
     return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}, rights
 
 

@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cnn.preprocess import ink_map  # noqa: E402
 from cnn.redraw import centre_line, random_stroke, redraw  # noqa: E402
 from examples.strokes import smooth  # noqa: E402
 
@@ -178,6 +179,19 @@ def _skeleton_segments(digit: np.ndarray, upscale: int = 4) -> list[Polyline]:
     if not segments:  # a single dot
         segments = [np.array([[x, y]], dtype=np.float64) for y, x in on]
     return segments
+
+
+def stem_lean(image) -> float:
+    """The lean of a 1's stem in degrees from the vertical, + for the top to the right ("/"),
+    measured on the drawing: the principal axis of the ink in the lower half of its height, where
+    a flagged 1 has only its stem."""
+    ys, xs = np.nonzero(ink_map(image) > 0.5)
+    lower = ys >= (ys.min() + ys.max()) / 2
+    x, y = xs[lower] - xs[lower].mean(), ys[lower] - ys[lower].mean()
+    dx, dy = np.linalg.eigh(np.cov(np.stack([x, y])))[1][:, 1]
+    if dy < 0:  # y grows downwards: make the axis point down
+        dx, dy = -dx, -dy
+    return math.degrees(math.atan2(-dx, dy))
 
 
 def _jitter(template: list[list[tuple[float, float]]], rng: np.random.Generator, amount: float = 0.04) -> list[Polyline]:

@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageDraw
 
 import cnn
-from benchmarks.drawings import STYLES, _jitter, _skeleton_segments, pen_set, render, style_set
+from benchmarks.drawings import STYLES, _jitter, _skeleton_segments, pen_set, render, stem_lean, style_set
 from cnn.metrics import calibrated_top1, expected_calibration_error, fit_temperature
 from cnn.serve import Recognizer
 from test_preprocess import SEVEN, ZERO, distance, draw
@@ -139,3 +139,13 @@ def test_every_digit_with_a_1px_pen_or_a_pen_30_percent_of_its_height_is_read(re
     right = [r.digit == str(d) for r, d in zip(readings, DIGIT_STROKES)]
     # With a pen 30% of its height, the closed triangle of this 4 fills in and it reads as a 9.
     assert sum(right) >= (10 if pen == 1 else 9), [r.digit for r in readings]
+
+
+@pytest.mark.parametrize("lean", [-15, 0, 15])
+def test_the_benchmark_measures_the_lean_of_a_flagged_1s_stem(lean):
+    # A European 1 300 px tall: a flag from the top down to the left, then the stem, its top
+    # shifted right by tan(lean) of its height (+: leaning right, "/").
+    top_x = 250 + 300 * np.tan(np.radians(lean))
+    image = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(image).line([(top_x - 120, 176), (top_x, 50), (250, 350)], fill=0, width=14)
+    assert abs(stem_lean(image) - lean) < 2
