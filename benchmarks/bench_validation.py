@@ -9,10 +9,11 @@ and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own r
 (Recognizer.read). A fourth set, "styles", is the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
-top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`: the
-page says "not sure" below cnn.serve.LOW_CONFIDENCE); `clean_7_as_1` counts the validation 7s read as 1; `long_flag_by_lean` splits the 1 with a long flag by
-the lean of its stem (bench_drawings.stem_lean): the right-leaning ones look like 7s. --shifts averages five one-pixel shifts of every 28x28; --ensemble also reads
-the folders as one model that averages their probabilities; --shared prints, per set, the share of
+top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`:
+the page says "not sure" below cnn.serve.LOW_CONFIDENCE). `long_flag_by_lean` splits the 1 with a
+long flag by the lean of its stem (drawings.stem_lean; the right-leaning ones look like 7s), and
+`clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every
+28x28; --ensemble also reads the folders as one model that averages their probabilities; --shared prints, per set, the share of
 drawings that all, three quarters, half or any of the folders misread (errors that every model
 shares are what no recipe of this family reads). For the pen set it also prints the share of
 retraces that lost a hole of their MNIST digit (`pen_lost_hole`: a loop that MNIST drew filled

@@ -181,7 +181,7 @@ def _skeleton_segments(digit: np.ndarray, upscale: int = 4) -> list[Polyline]:
     return segments
 
 
-def stem_lean(image) -> float:
+def stem_lean(image: Image.Image) -> float:
     """The lean of a 1's stem in degrees from the vertical, + for the top to the right ("/"),
     measured on the drawing: the principal axis of the ink in the lower half of its height, where
     a flagged 1 has only its stem."""
