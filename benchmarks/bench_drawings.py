@@ -37,9 +37,9 @@ PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
 LEAN_BUCKETS = {"leaning left": (-90.0, -5.0), "upright (within 5 degrees)": (-5.0, 5.0), "leaning right": (5.0, 90.0)}
 
 
-def top1_by_lean(drawings: list[Drawing], right: np.ndarray) -> dict[str, tuple[float, int]]:
-    """Per LEAN_BUCKETS: the share read right and the number of drawings."""
-    lean = np.array([stem_lean(d.image) for d in drawings])
+def top1_by_lean(lean: np.ndarray, right: np.ndarray) -> dict[str, tuple[float, int]]:
+    """Per LEAN_BUCKETS: the share read right and the number of drawings, given each drawing's
+    stem_lean (NaN: not counted)."""
     out = {}
     for name, (lo, hi) in LEAN_BUCKETS.items():
         inside = (lean >= lo) & (lean < hi)
@@ -130,7 +130,7 @@ def print_styles(drawings: list[Drawing], result: dict) -> None:
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(misreads.items(), key=lambda kv: -kv[1])) or "-"
         print(f"| {kind} | {(top1 == label).mean():.1%} | {result['refused'][indices].mean():.1%} | {shown} |")
     flagged = by_kind["european 1 (flag)"]
-    split = top1_by_lean([drawings[i] for i in flagged], result["top1"][flagged] == 1)
+    split = top1_by_lean(np.array([stem_lean(drawings[i].image) for i in flagged]), result["top1"][flagged] == 1)
     print("\nEuropean 1 (flag) by the lean of its stem (`stem_lean`, measured on each drawing): "
           + "; ".join(f"{name} {share:.1%} of {count}" for name, (share, count) in split.items()))
 

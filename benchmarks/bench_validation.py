@@ -13,9 +13,9 @@ top-1 is printed too (`each_style`), and the share read right and shown as sure 
 the page says "not sure" below cnn.serve.LOW_CONFIDENCE). `long_flag_by_lean` splits the 1 with a
 long flag by the lean of its stem (drawings.stem_lean; the right-leaning ones look like 7s), and
 `clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every
-28x28; --ensemble also reads the folders as one model that averages their probabilities; --shared prints, per set, the share of
-drawings that all, three quarters, half or any of the folders misread (errors that every model
-shares are what no recipe of this family reads). For the pen set it also prints the share of
+28x28; --ensemble also reads the folders as one model that averages their probabilities; --shared
+prints, per set, the share of drawings that all, three quarters, half or any of the folders
+misread (errors that every model shares are what no recipe of this family reads). For the pen set it also prints the share of
 retraces that lost a hole of their MNIST digit (`pen_lost_hole`: a loop that MNIST drew filled
 has no centre line around it, so a 6 can come back as an L), and the top-1 on those and on the
 others. Prints one JSON line per model.
@@ -37,14 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
-from cnn.preprocess import euler_number  # noqa: E402
+from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from bench_drawings import digit_report, read_all, top1_by_lean  # noqa: E402
-from drawings import _arc, canvas_set, pen_set, style_set  # noqa: E402
+from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
-INK = 0.3  # a 28x28 pixel is ink above this, as in cnn.preprocess's handwriting check
 
 # Validation styles (unit box, x right, y down): other hands than the benchmark's templates.
 VALIDATION_STYLES: dict[str, tuple[int, list[list[tuple[float, float]]]]] = {
@@ -79,7 +78,7 @@ class Averaged:
 def holes(pixels: np.ndarray) -> int:
     """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
     minus holes), both counted as the app counts them."""
-    ink = pixels > INK
+    ink = pixels > INK_LEVEL  # as cnn.preprocess's handwriting check counts ink
     return round(_components(ink)[1].count - euler_number(ink))
 
 
@@ -88,9 +87,15 @@ def lost_hole(drawings: list, digits: np.ndarray) -> np.ndarray:
     return np.array([holes(cnn.to_mnist(d.image)) < holes(digits[d.source]) for d in drawings])
 
 
-def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
-    """The model's row of measurements, and per set which images it read right (`lost`: which pen
-    drawings lost a hole)."""
+def long_flag_leans(drawings: list) -> np.ndarray:
+    """Per styles drawing: the lean of its stem for the 1s with a long flag, NaN for the others."""
+    return np.array([stem_lean(d.image) if d.kind == "1 long flag" else np.nan for d in drawings])
+
+
+def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray, lean: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
+    """The model's row of measurements, and per set which images it read right. `lost` (which pen
+    drawings lost a hole) and `lean` (long_flag_leans of the styles) depend on the drawings alone,
+    so they are measured once for all models."""
     images, labels = clean
     probabilities = recognizer.model.predict_proba(images)
     confidence, predicted = probabilities.max(1)
@@ -113,8 +118,7 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
             # What the page shows: a right answer under LOW_CONFIDENCE reads "not sure".
             sure = right & ~result["refused"] & (result["confidence"] >= LOW_CONFIDENCE)
             row["each_style_sure"] = {kind: round(float(sure[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
-            flagged = np.flatnonzero(kinds == "1 long flag")
-            split = top1_by_lean([drawings[i] for i in flagged], right[flagged])
+            split = top1_by_lean(lean, right)
             row["long_flag_by_lean"] = {name: [round(share, 3), count] for name, (share, count) in split.items()}
     return {k: v if isinstance(v, (str, dict)) else round(float(v), 5) for k, v in row.items()}, rights
 
@@ -144,13 +148,13 @@ def main() -> None:
     drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
              "styles": style_set(200, seed=107, styles=VALIDATION_STYLES)}
 
-    lost = lost_hole(drawn["pen"], digits)
+    lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}
     rights = []
     for folder, recognizer in recognizers.items():
         recognizer.model = Averaged([recognizer.model], shifts)
-        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn, lost)
+        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn, lost, lean)
         rights.append(right)
         print(json.dumps(row), flush=True)
     if args.shared:
@@ -158,7 +162,7 @@ def main() -> None:
     if args.ensemble:
         first = next(iter(recognizers.values()))
         first.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
-        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn, lost)[0]), flush=True)
+        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn, lost, lean)[0]), flush=True)
 
 
 if __name__ == "__main__":
