@@ -11,6 +11,7 @@ gr.Label value; /read_number takes an image file of a number and returns JSON (R
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
@@ -244,11 +245,21 @@ def consent_markdown() -> str:
     return CORRECTIONS.consent().replace(CORRECTIONS.repo_id, f"[{CORRECTIONS.repo_id}]({CORRECTIONS.url})")
 
 
-# Gradio 6's Sketchpad opens, and comes back after "Clear canvas", with no tool selected, so a
-# visitor's first strokes would draw nothing. Whenever no tool is active, pick the brush (the
-# first tool); a tool the visitor chose (eraser, pan) is highlighted and left alone.
-KEEP_PEN_READY = """
+# Runs once when the page opens. Two fixes for Gradio 6.31's Sketchpad:
+# - It opens, and comes back after "Clear canvas", with no tool selected, so a visitor's first
+#   strokes would draw nothing. Whenever no tool is active, pick the brush (the first tool); a
+#   tool the visitor chose (eraser, pan) is highlighted and left alone.
+# - Once cleared, it can send the drawing it just cleared with a later event (seen about 0.5 s
+#   after the clear): until a new stroke it sends the last value it held, not its canvas. So
+#   the page keeps its own record, SKETCH_IS_EMPTY: true from opening or a clear until the pen
+#   touches the canvas; the events that read the sketch send nothing while it is true.
+SKETCH_IS_EMPTY = "window.digitSketchIsEmpty"
+PAGE_SCRIPT = """
 () => {
+  SKETCH_IS_EMPTY = true;
+  document.addEventListener("pointerdown", (event) => {
+    if (event.target.closest?.("#sketchpad canvas")) SKETCH_IS_EMPTY = false;
+  }, true);
   const armBrush = () => {
     const pad = document.getElementById("sketchpad");
     if (!pad || pad.querySelector("button.highlight")) return;
@@ -260,7 +271,7 @@ KEEP_PEN_READY = """
   });
   armBrush();
 }
-"""
+""".replace("SKETCH_IS_EMPTY", SKETCH_IS_EMPTY)
 
 CSS = """
 #intro h1 { font-size: clamp(1.35rem, 5.5vw, 2rem); margin-bottom: 0.2em; }
@@ -375,15 +386,15 @@ with gr.Blocks(title="Digit recognizer") as demo:
         show_progress="hidden",
         api_visibility="private",
         trigger_mode="always_last",  # while drawing, only the latest stroke's reading matters
+        js=f"(drawing) => {SKETCH_IS_EMPTY} ? null : drawing",
     )
-    # "Clear canvas" answers at once: a reading of the last strokes still on its way must not
-    # be the last word (its change event can arrive after the clear).
+    # "Clear canvas" answers at once, in the browser.
     sketch.clear(
-        lambda: (None, ASK_TO_DRAW, None, "", ""),
+        None,
         outputs=[label, status, seen, table, correction_status],
+        js=f"() => {{ {SKETCH_IS_EMPTY} = true; return [{{}}, {json.dumps(ASK_TO_DRAW)}, null, '', '']; }}",  # {} is gr.Label's empty value
         show_progress="hidden",
         api_visibility="private",
-        trigger_mode="always_last",
     )
     gr.on(
         triggers=[upload.change, upload_tab.select],
@@ -400,6 +411,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
         correct_from_page,
         inputs=[correction, sketch, upload, source],
         outputs=[correction, correction_status],
+        js=f"(digit, drawing, upload, source) => [digit, {SKETCH_IS_EMPTY} ? null : drawing, upload, source]",
         show_progress="hidden",
         api_visibility="private",
     )
@@ -435,7 +447,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
     )
 
 demo.queue(default_concurrency_limit=2, max_size=512)
-LAUNCH_OPTIONS = dict(max_file_size=MAX_FILE_BYTES, js=KEEP_PEN_READY, css=CSS)
+LAUNCH_OPTIONS = dict(max_file_size=MAX_FILE_BYTES, js=PAGE_SCRIPT, css=CSS)
 
 if __name__ == "__main__":
     if CORRECTIONS is not None:

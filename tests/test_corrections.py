@@ -21,7 +21,7 @@ import cnn
 from cnn.corrections import MAX_PNG_BYTES, MAX_SIDE, METADATA_NAME, CorrectionStore, RateLimit, load_corrections, png_bytes
 from cnn.redraw import random_stroke, redraw
 from helpers import ROOT, WRITE_TOKEN, readme_bash_block, run_train, running_app
-from test_browser import browser, draw_digit, open_page  # noqa: F401 (browser is a fixture)
+from test_browser import browser, clear, draw_digit, open_page  # noqa: F401 (browser is a fixture)
 
 # huggingface_hub's own LFS upload passes a file object as `data=`, which httpx2 flags as deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
@@ -394,6 +394,12 @@ def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corre
         page.keyboard.press("Tab")
         page.keyboard.press("Space")
         expect(page.locator("#correction-status")).to_contain_text("Thanks: kept as a 2.", timeout=15_000)
+    # A cleared canvas has nothing to keep: not the drawing just cleared.
+    before = drawings()
+    clear(page)
+    page.locator("#correct label", has_text="3").click()
+    expect(page.locator("#correction-status")).to_contain_text("Draw or upload a digit first", timeout=15_000)
+    assert drawings() == before
     # On the upload tab, a correction keeps the picture in view (an example here), not the drawing.
     page.get_by_role("tab", name="Upload a picture").click()
     page.locator("#examples").get_by_role("button").nth(0).click()  # seven_pencil.png
