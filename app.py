@@ -251,12 +251,11 @@ def consent_markdown() -> str:
 #   tool the visitor chose (eraser, pan) is highlighted and left alone.
 # - Once cleared, it can send the drawing it just cleared with a later event (seen about 0.5 s
 #   after the clear): until a new stroke it sends the last value it held, not its canvas. So
-#   the page keeps its own record, SKETCH_IS_EMPTY: true from opening or a clear until the pen
-#   touches the canvas; the events that read the sketch send nothing while it is true.
+#   the page keeps its own record, SKETCH_IS_EMPTY: true from a clear until the pen touches the
+#   canvas; the events that read the sketch send nothing while it is true.
 SKETCH_IS_EMPTY = "window.digitSketchIsEmpty"
 PAGE_SCRIPT = """
 () => {
-  SKETCH_IS_EMPTY = true;
   document.addEventListener("pointerdown", (event) => {
     if (event.target.closest?.("#sketchpad canvas")) SKETCH_IS_EMPTY = false;
   }, true);
