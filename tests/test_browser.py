@@ -145,8 +145,8 @@ def test_the_answer_is_about_the_tab_in_view(app_url, browser):
 
 
 def test_a_canvas_cleared_at_once_stays_cleared(app_url, browser):
-    """Gradio 6.31's sketchpad, once cleared, sends the drawing it just cleared with its next event,
-    about 0.5 s later. Cleared right after an answer, the page must not bring that answer back."""
+    """Gradio 6.31's sketchpad, once cleared, can send the drawing it just cleared with a later event
+    (about 0.5 s after). Cleared right after an answer, the page must not bring that answer back."""
     page, status = open_page(browser, app_url, (1280, 800))
     for _ in range(3):  # without the page's guard, about one try in three brought "It reads 47" back
         draw_strokes(page, DIGIT_STROKES[4], across=-0.45)
