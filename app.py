@@ -387,7 +387,8 @@ with gr.Blocks(title="Digit recognizer") as demo:
         trigger_mode="always_last",  # while drawing, only the latest stroke's reading matters
         js=f"(drawing) => {SKETCH_IS_EMPTY} ? null : drawing",
     )
-    # "Clear canvas" answers at once, in the browser.
+    # "Clear canvas" answers at once, in the browser. A reading still on its way when the visitor
+    # clears is not the last word: the cleared sketch's own change event reads it empty after it.
     sketch.clear(
         None,
         outputs=[label, status, seen, table, correction_status],
