@@ -15,10 +15,10 @@ long flag by the lean of its stem (drawings.stem_lean; the right-leaning ones lo
 `clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every
 28x28; --ensemble also reads the folders as one model that averages their probabilities; --shared
 prints, per set, the share of drawings that all, three quarters, half or any of the folders
-misread (errors that every model shares are what no recipe of this family reads). For the pen set it also prints the share of
-retraces that lost a hole of their MNIST digit (`pen_lost_hole`: a loop that MNIST drew filled
-has no centre line around it, so a 6 can come back as an L), and the top-1 on those and on the
-others. Prints one JSON line per model.
+misread (errors that every model shares are what no recipe of this family reads). For the pen
+set it also prints the share of retraces that lost a hole of their MNIST digit (`pen_lost_hole`:
+a loop that MNIST drew filled has no centre line around it, so a 6 can come back as an L), and
+the top-1 on those and on the others. Prints one JSON line per model.
 """
 
 from __future__ import annotations
