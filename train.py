@@ -51,9 +51,9 @@ class TrainConfig:
     ema_decay: float = setting(0.999, "the evaluated and saved weights are an EMA of the steps, steadier than the last step (0: none)")
     augment: bool = setting(True, "styles, uniform-pen retracing, rotation, scale, shear, shift, elastic warp and pen width (--no-augment: none)")
     # Help texts go through argparse's %-formatting: a literal percent sign is written %%.
-    # Help texts go through argparse's %-formatting: a literal percent sign is written %%.
     clean: float = setting(Augmentation.clean, "share of training digits left as MNIST drew them (styles still added); 0.25 with --retrace 0.55 read the validation digits better but European 1s far worse (60.5%% against 87.8%%, BENCHMARKS.md), so 0")
     retrace: float = setting(Augmentation.retrace, "share of training digits redrawn along their centre line with a uniform round pen, as a sketchpad draws")
+    retrace_widest: float = setting(Augmentation.retrace_widest, "widest of those pens, px at 28x28 (MNIST's digits are 20 px tall); a small digit drawn with the sketchpad's 20 px brush has a pen up to a third of its height")
     flagged_ones: float = setting(Augmentation.flagged_ones, "share of training 1s given a long flag (European 1s); 7s and 0s get their crossbar and slash at 0.5; 0.75 (with --feet 0.33: twice the 1s with a flag alone) read the validation long-flag 1 no better (BENCHMARKS.md)")
     feet: float = setting(Augmentation.feet, "share of those flagged 1s also given a foot")
     hooked_ones: float = setting(Augmentation.hooked_ones, "share of the other training 1s given a short hook (0.1-0.3 of the height) at the top, as many hands draw a 1; 0.2 and 0.5 made hooked 1s sure but read the validation 1 with a long flag at 66.0%% and 41.5%% (72-75.5%% without), so 0 (BENCHMARKS.md)")
@@ -184,7 +184,7 @@ def ema_with_warmup(decay: float):
 def train_one_epoch(model, ema, optimizer, scheduler, data, cfg: TrainConfig, bf16: bool, generator, desc: str) -> dict:
     """One pass over the training split; returns its mean loss and training accuracy."""
     train_x, train_y = data
-    aug = Augmentation(clean=cfg.clean, retrace=cfg.retrace, flagged_ones=cfg.flagged_ones, feet=cfg.feet, hooked_ones=cfg.hooked_ones,
+    aug = Augmentation(clean=cfg.clean, retrace=cfg.retrace, retrace_widest=cfg.retrace_widest, flagged_ones=cfg.flagged_ones, feet=cfg.feet, hooked_ones=cfg.hooked_ones,
                        slanted_flags=cfg.slanted_flags)
     model.train()
     seen = correct = 0

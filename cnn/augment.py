@@ -35,6 +35,7 @@ class Augmentation:
     thicken: float = 0.8  # max blend towards a 1 px thicker pen (markers, fingers); 1.6 (to 2 px) measured no better
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
+    retrace_widest: float = 4.5  # px at 28x28 (a fifth of MNIST's 20 px box), the widest of those pens
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
     slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them; not shipped (BENCHMARKS.md)
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
@@ -178,18 +179,19 @@ def centre_lines(ink: torch.Tensor, iterations: int = 6) -> torch.Tensor:
     return skeleton
 
 
-def retrace(images: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
+def retrace(images: torch.Tensor, share: float, generator: torch.Generator, widest: float = 4.5) -> torch.Tensor:
     """Redraw a `share` of the digits along their centre line with a round pen of uniform width
-    (1.5 to 4.5 px at 28x28, the widths to_mnist keeps), drawn at 2x and reduced (anti-aliased)."""
+    (1.5 px to `widest` at 28x28, in steps of 1 px), drawn at 2x and reduced (anti-aliased)."""
     n, device = len(images), images.device
     chosen = (torch.rand(n, generator=generator, device=device) < share).nonzero().squeeze(1)
     if len(chosen) == 0:
         return images
     big = F.interpolate(images[chosen], scale_factor=2, mode="bilinear", align_corners=False)
     skeleton = centre_lines((big > 0.4).to(images.dtype))
-    radius = torch.randint(1, 5, (len(chosen),), generator=generator, device=device)  # 3 to 9 px at 2x
+    largest = max(1, round(widest - 0.5))  # a disc of radius r is 2r + 1 px wide at 2x
+    radius = torch.randint(1, largest + 1, (len(chosen),), generator=generator, device=device)
     drawn = torch.zeros_like(skeleton)
-    for r in range(1, 5):
+    for r in range(1, largest + 1):
         axis = torch.arange(-r, r + 1, device=device, dtype=images.dtype)
         disk = ((axis.view(-1, 1) ** 2 + axis.view(1, -1) ** 2) <= r * r + r).to(images.dtype)
         same = radius == r
@@ -235,7 +237,7 @@ def distort(images: torch.Tensor, aug: Augmentation, generator: torch.Generator)
 def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Styles, then a uniform pen, then the geometric and pen-width distortions; ink peaks at 1."""
     styled = restyle(images, labels, aug, generator)
-    images = retrace(styled, aug.retrace, generator)
+    images = retrace(styled, aug.retrace, generator, aug.retrace_widest)
     out = distort(images, aug, generator)
     if aug.clean > 0:  # (no random draw at 0: earlier recipes stay reproducible)
         keep = torch.rand(len(out), generator=generator, device=out.device) < aug.clean
