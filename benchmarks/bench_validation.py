@@ -3,10 +3,12 @@
     python benchmarks/bench_validation.py [FOLDER ...] [--shifts] [--ensemble]
 
 The validation split is the last 5,000 MNIST training digits, which train.py never trains on. Each
-model folder (default: the shipped weights; "shipped" names them too) reads them three ways:
-as they are, retraced with a uniform round pen (benchmarks/drawings.py's pen_set: 3,000 canvases)
-and redrawn on a canvas (canvas_set: 3,000), each canvas through the app's own reading
-(Recognizer.read). A fourth set, "styles", is the styles MNIST rarely shows, drawn from templates
+model folder (default: the shipped weights; "shipped" names them too) reads them four ways:
+as they are, retraced with a uniform round pen (benchmarks/drawings.py's pen_set: 3,000 canvases),
+redrawn on a canvas (canvas_set: 3,000), and retraced with pens of 18-35% of the digit's height
+(`thick`: 2,000; THICK_PENS, thicker than any in the benchmark: small digits drawn with a broad
+brush), each canvas through the app's own reading (Recognizer.read). A fifth set, "styles", is
+the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
 top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`:
@@ -44,6 +46,9 @@ from bench_drawings import digit_report, read_all, top1_by_lean  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+# Pens for the "thick" set, as shares of the digit's height: beyond the benchmark's widest (18%),
+# up to a small digit drawn with the sketchpad's 20 px brush (60 px tall: a third).
+THICK_PENS = (0.18, 0.35)
 
 # Validation styles (unit box, x right, y down): other hands than the benchmark's templates.
 VALIDATION_STYLES: dict[str, tuple[int, list[list[tuple[float, float]]]]] = {
@@ -146,7 +151,8 @@ def main() -> None:
     _, _, val_x, val_y = split_validation(images, labels)
     digits, digit_labels = val_x.squeeze(1).numpy(), val_y.numpy()
     drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
-             "styles": style_set(200, seed=107, styles=VALIDATION_STYLES)}
+             "styles": style_set(200, seed=107, styles=VALIDATION_STYLES),
+             "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS)}
 
     lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
     shifts = SHIFTS if args.shifts else SHIFTS[:1]

@@ -206,13 +206,14 @@ def _jitter(template: list[list[tuple[float, float]]], rng: np.random.Generator,
     return [np.asarray(smooth([warp(x, y) for x, y in s])) for s in template]
 
 
-def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1) -> list[Drawing]:
-    """(a) MNIST test digits retraced along their centre line with a uniform round pen."""
+def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1, pens: tuple[float, float] | None = None) -> list[Drawing]:
+    """(a) MNIST test digits retraced along their centre line with a uniform round pen: log-uniform
+    from 2 px to 18% of the digit height, or uniform over `pens` (shares of the height)."""
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
         side, height = _canvas_geometry(rng)
-        pen = _pen(rng, height)
+        pen = _pen(rng, height) if pens is None else float(rng.uniform(*pens) * height)
         image = render(_skeleton_segments(images[index]), rng, side, height, pen)
         out.append(Drawing(image, int(labels[index]), "mnist", pen / height, int(index)))
     return out

@@ -63,6 +63,18 @@ def test_retrace_follows_the_digit_with_another_pen(mnist_test):
     assert not torch.equal(new, original)  # the pen did change
 
 
+def test_retrace_pens_stay_within_the_widest_asked_for():
+    images = torch.zeros(64, 1, 28, 28)
+    images[:, :, 4:24, 13:15] = 1  # sixty-four 1s, 20 px tall: the retraced stroke's width is its ink per row
+    rows = slice(10, 18)  # away from the round ends
+    width = lambda drawn: drawn[:, 0, rows].sum(dim=2).mean(dim=1)  # noqa: E731
+    usual = width(retrace(images, 1.0, torch.Generator().manual_seed(4)))
+    broad = width(retrace(images, 1.0, torch.Generator().manual_seed(4), widest=6.5))
+    assert usual.min() >= 1.4 and usual.max() <= 4.6, usual  # 1.5 to 4.5 px, as before
+    assert 6.4 <= broad.max() <= 6.6, broad  # a pen of 6.5 px appears, nothing wider
+    assert broad.mean() > usual.mean() + 0.5
+
+
 def test_augment_is_reproducible_and_non_digits_have_ink():
     images = torch.zeros(8, 1, 28, 28)
     images[:, :, 6:22, 13:15] = 1  # eight 1s
