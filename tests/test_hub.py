@@ -16,7 +16,7 @@ import pytest
 import torch
 from huggingface_hub import ModelCard
 from PIL import Image
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 import cnn
 from cnn import ModelLoadError
