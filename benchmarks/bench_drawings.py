@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
+from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
+from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, stem_lean, style_set  # noqa: E402
 
@@ -45,6 +47,20 @@ def top1_by_lean(lean: np.ndarray, right: np.ndarray) -> dict[str, tuple[float, 
         inside = (lean >= lo) & (lean < hi)
         out[name] = (float(right[inside].mean()) if inside.any() else float("nan"), int(inside.sum()))
     return out
+
+
+def holes(pixels: np.ndarray) -> int:
+    """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
+    minus holes), both counted as the app counts them."""
+    ink = pixels > INK_LEVEL  # as cnn.preprocess's handwriting check counts ink
+    return round(_components(ink)[1].count - euler_number(ink))
+
+
+def lost_hole(drawings: list[Drawing], digits: np.ndarray) -> np.ndarray:
+    """Per drawing of an MNIST digit: whether its 28x28 (to_mnist) has fewer holes than the digit.
+    A loop that MNIST drew filled has no centre line around it, so its retrace can come back
+    without it (a 6 as an L): such a drawing no longer shows its digit."""
+    return np.array([holes(cnn.to_mnist(d.image)) < holes(digits[d.source]) for d in drawings])
 
 
 def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -> dict[str, np.ndarray]:
@@ -135,6 +151,13 @@ def print_styles(drawings: list[Drawing], result: dict) -> None:
           + "; ".join(f"{name} {share:.1%} of {count}" for name, (share, count) in split.items()))
 
 
+def print_lost_holes(drawings: list[Drawing], result: dict, digits: np.ndarray) -> None:
+    lost = lost_hole(drawings, digits)
+    right = result["top1"] == np.array([d.label for d in drawings])
+    print(f"(a) by the holes of the retrace: {lost.sum()} of {len(drawings)} ({lost.mean():.1%}) lost a hole of their MNIST digit, "
+          f"top-1 {right[lost].mean():.2%}; the other {(~lost).sum()}, {right[~lost].mean():.2%}\n")
+
+
 def print_non_digits(drawings: list[Drawing], result: dict) -> None:
     print("\nNon-digits (d): refused, or answered with a digit (not refused) at these top-1 probabilities:\n")
     print(f"| kind | drawings | refused ('not a digit') | a digit at >= 0.90 | shown as sure (>= {LOW_CONFIDENCE:.2f}) | a digit at >= 0.50 |")
@@ -180,6 +203,7 @@ def main() -> None:
     print_digit_sets(rows)
     print_breakdowns(results)
     print_styles(*results["(b) styles"])
+    print_lost_holes(*results["(a) pen-retraced MNIST test"], images)
     print_non_digits(others, read_all(recognizer, others))
 
 

@@ -39,10 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
-from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
-from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from bench_drawings import digit_report, read_all, top1_by_lean  # noqa: E402
+from bench_drawings import digit_report, lost_hole, read_all, top1_by_lean  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -78,18 +76,6 @@ class Averaged:
         with torch.no_grad():
             each = [m.predict_proba(batch).view(len(self.shifts), len(pixels), -1).mean(0) for m in self.models]
         return torch.stack(each).mean(0)
-
-
-def holes(pixels: np.ndarray) -> int:
-    """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
-    minus holes), both counted as the app counts them."""
-    ink = pixels > INK_LEVEL  # as cnn.preprocess's handwriting check counts ink
-    return round(_components(ink)[1].count - euler_number(ink))
-
-
-def lost_hole(drawings: list, digits: np.ndarray) -> np.ndarray:
-    """Per drawing of an MNIST digit: whether its 28x28 (to_mnist) has fewer holes than the digit."""
-    return np.array([holes(cnn.to_mnist(d.image)) < holes(digits[d.source]) for d in drawings])
 
 
 def long_flag_leans(drawings: list) -> np.ndarray:
