@@ -12,7 +12,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 # Images larger than this (long side, pixels) are box-reduced first: the result is 20 px
 # tall anyway, and it keeps the cost of a huge photo at a few milliseconds.
@@ -163,7 +163,7 @@ def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     if not check:
         return Prepared(out, True)
-    strokes = width <= MAX_PEN_SHARE * FINE and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
+    strokes = (width <= MAX_PEN_SHARE * FINE or encloses_paper(out > INK_LEVEL)) and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
     return Prepared(out, strokes)
 
 
@@ -231,9 +231,17 @@ def looks_like_handwriting(pixels: np.ndarray) -> bool:
     if box is None:
         return False
     inked = ink[box]
-    if inked.mean() > 0.85 and min(inked.shape) >= 12:
+    if inked.mean() > 0.85 and min(inked.shape) >= 12 and not encloses_paper(ink):
         return False
     return EULER_RANGE[0] <= euler_number(ink) <= EULER_RANGE[1]
+
+
+def encloses_paper(ink: np.ndarray) -> bool:
+    """Whether the ink closes around some paper (a hole): paper that a fill from outside cannot
+    reach. A shape filled in has none; a bold 0, 6, 8 or 9 keeps one, however small."""
+    paper = Image.fromarray(np.pad(~ink, 1, constant_values=True).astype(np.uint8) * 255).copy()  # fromarray shares the array, read-only
+    ImageDraw.floodfill(paper, (0, 0), 0)
+    return bool(np.asarray(paper).any())
 
 
 def euler_number(ink: np.ndarray) -> float:
