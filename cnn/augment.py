@@ -35,7 +35,7 @@ class Augmentation:
     thicken: float = 0.8  # max blend towards a 1 px thicker pen (markers, fingers); 1.6 (to 2 px) measured no better
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
-    retrace_widest: float = 4.5  # px at 28x28 (a fifth of MNIST's 20 px box), the widest of those pens
+    retrace_widest: float = 4.5  # px at 28x28 (about a fifth of MNIST's 20 px digit), the widest of those pens
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
     slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them; not shipped (BENCHMARKS.md)
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these

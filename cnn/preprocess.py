@@ -38,7 +38,8 @@ FINE_EULER_RANGE = (-4, 10)  # the same at 80 px (see _strokes_at_fine_scale)
 INK_LEVEL = 0.3  # a pixel is ink for the check above this value
 # A stroke wider than this share of the drawing's long side is a filled shape, not a pen:
 # MNIST's 95th percentile is 0.19, the widest benchmark pen 0.18 of the height; a filled disc
-# measures 0.5 and a filled square 0.64 (stroke_width's estimate).
+# measures 0.5 and a filled square 0.64 (stroke_width's estimate). Ink that still closes around
+# paper is strokes whatever its width (encloses_paper): a bold 0 or 8 drawn small.
 MAX_PEN_SHARE = 0.35
 
 
@@ -163,7 +164,8 @@ def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     if not check:
         return Prepared(out, True)
-    strokes = (width <= MAX_PEN_SHARE * FINE or encloses_paper(out > INK_LEVEL)) and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
+    pen_like = width <= MAX_PEN_SHARE * FINE or encloses_paper(out > INK_LEVEL)
+    strokes = pen_like and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
     return Prepared(out, strokes)
 
 
@@ -224,7 +226,8 @@ def looks_like_handwriting(pixels: np.ndarray) -> bool:
     """False for a to_mnist result that is noise or a filled shape rather than pen strokes.
 
     Two cheap tests (~60 us): the Euler number (pieces minus holes, 8-connected) of the ink must
-    be MNIST-like, and the ink must not fill a large box almost entirely.
+    be MNIST-like, and the ink must not fill a large box almost entirely, unless it closes around
+    paper (a bold 8 whose loops are still open).
     """
     ink = pixels > INK_LEVEL
     box = _ink_box(ink)
@@ -239,7 +242,8 @@ def looks_like_handwriting(pixels: np.ndarray) -> bool:
 def encloses_paper(ink: np.ndarray) -> bool:
     """Whether the ink closes around some paper (a hole): paper that a fill from outside cannot
     reach. A shape filled in has none; a bold 0, 6, 8 or 9 keeps one, however small."""
-    paper = Image.fromarray(np.pad(~ink, 1, constant_values=True).astype(np.uint8) * 255).copy()  # fromarray shares the array, read-only
+    # floodfill writes in place: on an image of its own (fromarray's may share the array's memory)
+    paper = Image.fromarray(np.pad(~ink, 1, constant_values=True).astype(np.uint8) * 255).copy()
     ImageDraw.floodfill(paper, (0, 0), 0)
     return bool(np.asarray(paper).any())
 
