@@ -65,6 +65,8 @@ def status_text(reading: Reading | None, when_blank: str) -> str:
     if reading is None:
         return when_blank
     if not reading.is_digit:
+        if not reading.handwriting:  # the stroke checks (cnn.preprocess): a blob, a filled shape or noise
+            return "🔎 **Not a digit**, as far as the model can tell: it looks like a filled shape. Drawn larger, a digit's loops stay visible."
         return "🔎 **Not a digit**, as far as the model can tell: it reads digits from 0 to 9, one at a time."
     digits = list(reading.top)
     if reading.confident:

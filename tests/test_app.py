@@ -118,7 +118,9 @@ def test_status_line_words_for_each_kind_of_answer():
     assert "Not sure" in unsure and "an 8 or a 3" in unsure
     refused = app.status_text(Reading({"1": 0.9, "7": 0.05, "4": 0.01}, pixels, handwriting=False), app.ASK_TO_DRAW)
     assert "Not a digit" in refused and "pen" not in refused.lower()
+    assert "larger" in refused  # a digit drawn small for the brush is a blob (benchmarks/bench_small_digits.py)
     flat = app.status_text(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), app.ASK_TO_DRAW)  # no digit in particular
+    assert "larger" not in flat  # strokes, just no digit: drawing larger would not help
     assert "Not a digit" in flat and app.label_value(Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels), None) == app.NOT_A_DIGIT
     assert app.status_text(None, app.ASK_TO_DRAW) == app.ASK_TO_DRAW
 
