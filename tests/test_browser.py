@@ -127,7 +127,7 @@ def test_the_layout_stays_put_whatever_the_answer(app_url, browser):
     assert page.locator("#answer .output-class").inner_text().strip() == "not a digit"
     refused = positions(page)
     assert blank == digit == refused
-    # The status box has a fixed height: its longest line, the refusal, must still fit on a phone.
+    # The status box has a fixed height: the refusal's words must still fit in it on a phone.
     assert status.evaluate("e => e.scrollHeight <= e.clientHeight"), status.inner_text()
     page.close()
 
