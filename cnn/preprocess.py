@@ -164,8 +164,7 @@ def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     if not check:
         return Prepared(out, True)
-    pen_like = width <= MAX_PEN_SHARE * FINE or encloses_paper(out > INK_LEVEL)
-    strokes = pen_like and looks_like_handwriting(out) and _strokes_at_fine_scale(fine)
+    strokes = looks_like_handwriting(out, pen_share=width / FINE) and _strokes_at_fine_scale(fine)
     return Prepared(out, strokes)
 
 
@@ -222,19 +221,21 @@ def _strokes_at_fine_scale(fine: np.ndarray) -> bool:
     return FINE_EULER_RANGE[0] <= euler_number(closed) <= FINE_EULER_RANGE[1]
 
 
-def looks_like_handwriting(pixels: np.ndarray) -> bool:
+def looks_like_handwriting(pixels: np.ndarray, pen_share: float = 0.0) -> bool:
     """False for a to_mnist result that is noise or a filled shape rather than pen strokes.
 
-    Two cheap tests (~60 us): the Euler number (pieces minus holes, 8-connected) of the ink must
-    be MNIST-like, and the ink must not fill a large box almost entirely, unless it closes around
-    paper (a bold 8 whose loops are still open).
+    Cheap tests (~60 us): the Euler number (pieces minus holes, 8-connected) of the ink must be
+    MNIST-like; and a filled shape (the ink fills a large box almost entirely, or its strokes are
+    wider than MAX_PEN_SHARE: `pen_share` is the stroke width over the drawing's long side) is
+    refused unless it closes around paper (a bold 8 whose loops are still open).
     """
     ink = pixels > INK_LEVEL
     box = _ink_box(ink)
     if box is None:
         return False
     inked = ink[box]
-    if inked.mean() > 0.85 and min(inked.shape) >= 12 and not encloses_paper(ink):
+    filled = pen_share > MAX_PEN_SHARE or (inked.mean() > 0.85 and min(inked.shape) >= 12)
+    if filled and not encloses_paper(ink):
         return False
     return EULER_RANGE[0] <= euler_number(ink) <= EULER_RANGE[1]
 
