@@ -394,7 +394,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
     sketch.clear(
         None,
         outputs=[label, status, seen, table, correction_status],
-        js=f"() => {{ {SKETCH_IS_EMPTY} = true; return [{{}}, {json.dumps(ASK_TO_DRAW)}, null, '', '']; }}",  # {} is gr.Label's empty value
+        js=f"() => {{ {SKETCH_IS_EMPTY} = true; return {json.dumps([{}, ASK_TO_DRAW, None, '', ''])}; }}",  # {} is gr.Label's empty value
         show_progress="hidden",
         api_visibility="private",
     )
