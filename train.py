@@ -54,6 +54,7 @@ class TrainConfig:
     clean: float = setting(Augmentation.clean, "share of training digits left as MNIST drew them (styles still added); 0.25 with --retrace 0.55 read the validation digits better but European 1s far worse (60.5%% against 87.8%%, BENCHMARKS.md), so 0")
     retrace: float = setting(Augmentation.retrace, "share of training digits redrawn along their centre line with a uniform round pen, as a sketchpad draws")
     retrace_widest: float = setting(Augmentation.retrace_widest, "widest of those pens, px at 28x28 (MNIST's digits are 20 px tall); 6.5 (a third of the height, as a small digit drawn with the sketchpad's 20 px brush) read the smallest digits better but thick-pen validation digits only 0.23 points better and the validation 1 with a long flag 7.3 worse (three seeds each), so 4.5 (BENCHMARKS.md)")
+    narrow_ones_sevens: bool = setting(Augmentation.narrow_ones_sevens, "1s and 7s keep pens of at most 4.5 px whatever --retrace-widest; with --retrace-widest 6.5, four GPU seeds read thick-pen validation digits 0.10 points better than twelve seeds of the defaults, less than a seed's spread, so off (BENCHMARKS.md)")
     flagged_ones: float = setting(Augmentation.flagged_ones, "share of training 1s given a long flag (European 1s); 7s and 0s get their crossbar and slash at 0.5; 0.75 (with --feet 0.33: twice the 1s with a flag alone) read the validation long-flag 1 no better (BENCHMARKS.md)")
     feet: float = setting(Augmentation.feet, "share of those flagged 1s also given a foot")
     hooked_ones: float = setting(Augmentation.hooked_ones, "share of the other training 1s given a short hook (0.1-0.3 of the height) at the top, as many hands draw a 1; 0.2 and 0.5 made hooked 1s sure but read the validation 1 with a long flag at 66.0%% and 41.5%% (72-75.5%% without), so 0 (BENCHMARKS.md)")
@@ -184,7 +185,7 @@ def ema_with_warmup(decay: float):
 def train_one_epoch(model, ema, optimizer, scheduler, data, cfg: TrainConfig, bf16: bool, generator, desc: str) -> dict:
     """One pass over the training split; returns its mean loss and training accuracy."""
     train_x, train_y = data
-    aug = Augmentation(clean=cfg.clean, retrace=cfg.retrace, retrace_widest=cfg.retrace_widest, flagged_ones=cfg.flagged_ones, feet=cfg.feet, hooked_ones=cfg.hooked_ones,
+    aug = Augmentation(clean=cfg.clean, retrace=cfg.retrace, retrace_widest=cfg.retrace_widest, narrow_ones_sevens=cfg.narrow_ones_sevens, flagged_ones=cfg.flagged_ones, feet=cfg.feet, hooked_ones=cfg.hooked_ones,
                        slanted_flags=cfg.slanted_flags)
     model.train()
     seen = correct = 0

@@ -36,6 +36,7 @@ class Augmentation:
     thin: float = 0.4  # max blend towards a 1 px thinner pen; more breaks the loops of 9s and 8s
     retrace: float = 0.4  # share of digits redrawn along their centre line with a uniform pen
     retrace_widest: float = 4.5  # px at 28x28 (about a fifth of MNIST's 20 px digit), the widest of those pens
+    narrow_ones_sevens: bool = False  # 1s and 7s keep pens of at most 4.5 px whatever retrace_widest (a candidate: bold 1s and 7s may blur their boundary); not shipped (BENCHMARKS.md)
     clean: float = 0.0  # share of digits left as MNIST drew them (styles still added): for the clean digits' accuracy
     slanted_flags: bool = False  # a 1's flag and foot turn with the stem's slant, as a slanted hand draws them; not shipped (BENCHMARKS.md)
     styles: float = 0.5  # share of 1s, 7s and 0s given a flag (and a foot), a crossbar, a slash: many MNIST 7s look like flagged 1s, so the model needs many of these
@@ -179,17 +180,23 @@ def centre_lines(ink: torch.Tensor, iterations: int = 6) -> torch.Tensor:
     return skeleton
 
 
-def retrace(images: torch.Tensor, share: float, generator: torch.Generator, widest: float = 4.5) -> torch.Tensor:
+def retrace(images: torch.Tensor, share: float, generator: torch.Generator, widest: float | torch.Tensor = 4.5) -> torch.Tensor:
     """Redraw a `share` of the digits along their centre line with a round pen of uniform width
-    (1.5 px to `widest` at 28x28, in steps of 1 px), drawn at 2x and reduced (anti-aliased)."""
+    (1.5 px to `widest` at 28x28, in steps of 1 px), drawn at 2x and reduced (anti-aliased).
+    `widest` is one number for all, or one per image."""
     n, device = len(images), images.device
     chosen = (torch.rand(n, generator=generator, device=device) < share).nonzero().squeeze(1)
     if len(chosen) == 0:
         return images
     big = F.interpolate(images[chosen], scale_factor=2, mode="bilinear", align_corners=False)
     skeleton = centre_lines((big > 0.4).to(images.dtype))
-    largest = max(1, round(widest - 0.5))  # a disc of radius r is 2r + 1 px wide at 2x
-    radius = torch.randint(1, largest + 1, (len(chosen),), generator=generator, device=device)
+    if isinstance(widest, torch.Tensor):
+        each = (widest[chosen] - 0.5).round().clamp(min=1)  # a disc of radius r is 2r + 1 px wide at 2x
+        radius = (torch.rand(len(chosen), generator=generator, device=device) * each).long() + 1
+        largest = int(each.max())
+    else:  # (torch.randint: the draws of the recipes trained before per-image pens)
+        largest = max(1, round(widest - 0.5))
+        radius = torch.randint(1, largest + 1, (len(chosen),), generator=generator, device=device)
     drawn = torch.zeros_like(skeleton)
     for r in range(1, largest + 1):
         axis = torch.arange(-r, r + 1, device=device, dtype=images.dtype)
@@ -237,7 +244,10 @@ def distort(images: torch.Tensor, aug: Augmentation, generator: torch.Generator)
 def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Styles, then a uniform pen, then the geometric and pen-width distortions; ink peaks at 1."""
     styled = restyle(images, labels, aug, generator)
-    images = retrace(styled, aug.retrace, generator, aug.retrace_widest)
+    widest = aug.retrace_widest
+    if aug.narrow_ones_sevens:
+        widest = torch.where((labels == 1) | (labels == 7), min(widest, 4.5), widest).to(images.dtype)
+    images = retrace(styled, aug.retrace, generator, widest)
     out = distort(images, aug, generator)
     if aug.clean > 0:  # (no random draw at 0: earlier recipes stay reproducible)
         keep = torch.rand(len(out), generator=generator, device=out.device) < aug.clean

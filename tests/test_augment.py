@@ -73,6 +73,9 @@ def test_retrace_pens_stay_within_the_widest_asked_for():
     assert usual.min() >= 1.4 and usual.max() <= 4.6, usual  # 1.5 to 4.5 px, as before
     assert 6.4 <= broad.max() <= 6.6, broad  # a pen of 6.5 px appears, nothing wider
     assert broad.mean() > usual.mean() + 0.5
+    each = retrace(images, 1.0, torch.Generator().manual_seed(4), widest=torch.tensor([4.5, 6.5]).repeat(32))
+    per_image = width(each)
+    assert per_image[0::2].max() <= 4.6 and 6.4 <= per_image[1::2].max() <= 6.6, per_image  # each image its own widest
 
 
 def test_augment_is_reproducible_and_non_digits_have_ink():
