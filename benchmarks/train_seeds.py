@@ -7,8 +7,10 @@ changes do: comparing recipes needs several seeds each. Each run is `python trai
 RECIPE_FLAGS --out OUT/NAME-sSEED`; `--parallel` of them run at once, each with `--threads`
 CPU threads. On a GPU, run them all at once: each run keeps a CPU core busy launching small
 kernels. With CUDA MPS started (`nvidia-cuda-mps-control -d`), eleven runs at once on an H200
-took 8-9 s an epoch each, and no less once only six were left (2026-11-26). On a 2-core CPU, one
-at a time (`--parallel 1 --threads 0`).
+took 8-9 s an epoch each, and no less once only six were left; fourteen at once on an H100 took
+266 s for all of them, about 10 s an epoch each (2026-11-26). The same seed gives the same weights,
+bit for bit, on both cards (torch 2.11.0+cu130): GPU runs of earlier sessions need not be run
+again. On a 2-core CPU, one at a time (`--parallel 1 --threads 0`).
 
 Prints each run's validation accuracy and time, and each recipe's mean; then read the folders with
 `python benchmarks/bench_validation.py OUT/* --shared`. (Each log ends with the MNIST test accuracy
