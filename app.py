@@ -39,6 +39,10 @@ NOT_A_DIGIT = "not a digit"  # /predict's answer for noise, a filled shape, or s
 ERROR_PREFIX = "error: "  # /predict's label for a file it cannot read, followed by the reason
 TOUCHING = "touching digits"  # /read_number's label for ink that holds digits no clean cut separated
 MAX_BATCH = 32  # requests read in one forward pass: ~10 ms of model time for 32 images here (BENCHMARKS.md)
+# The sketchpad's pen, px on its 400 px canvas. A 20 px brush turned digits drawn 40-80 px tall
+# into blobs (89.8% read right, 3.7% refused); 12 px reads them as well as larger ones, and
+# to_mnist widens a thin pen on a large digit anyway (BENCHMARKS.md, "The brush").
+BRUSH_PX = 12
 
 SERVED = load_served_model()
 RECOGNIZER = Recognizer(SERVED.model)
@@ -334,7 +338,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
                     format="png",  # lossless: webp would smear the strokes
                     layers=False,
                     transforms=(),
-                    brush=gr.Brush(default_size=20, colors=["#000000"], color_mode="fixed"),
+                    brush=gr.Brush(default_size=BRUSH_PX, colors=["#000000"], color_mode="fixed"),
                 )
                 read_button = gr.Button("Read my drawing", variant="primary", elem_id="read")
             with gr.Tab("Upload a picture", id="upload", elem_id="upload-tab") as upload_tab:

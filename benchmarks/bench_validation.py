@@ -45,7 +45,7 @@ from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E4
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
 # Pens for the "thick" set, as shares of the digit's height: beyond the benchmark's widest (18%),
-# up to a small digit drawn with the sketchpad's 20 px brush (60 px tall: a third).
+# up to a small digit drawn with a 20 px brush on the sketchpad's 400 px canvas (60 px tall: a third).
 THICK_PENS = (0.18, 0.35)
 
 # Validation styles (unit box, x right, y down): other hands than the benchmark's templates.

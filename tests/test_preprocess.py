@@ -193,9 +193,9 @@ def test_a_bold_digit_that_keeps_a_hole_is_not_taken_for_a_filled_shape():
     disc = ring.copy()
     ring[13:15, 13:15] = False
     assert encloses_paper(ring) and not encloses_paper(disc)
-    # An 8 80 px tall (a 60 px box) drawn with the sketchpad's 20 px brush: its ink fills 86% of
-    # its box, but its loops stay open (holes of a few pixels at 28x28). Taken for a filled shape
-    # until 2026-11-26.
+    # An 8 80 px tall (a 60 px box) drawn with a 20 px brush (a bold pen, the sketchpad's until
+    # 2026-11-26): its ink fills 86% of its box, but its loops stay open (holes of a few pixels at
+    # 28x28). Taken for a filled shape until 2026-11-26.
     small_bold_eight = draw_digit(8, box=(150, 100, 48, 60), pen=20, paper=(0, 0, 0, 0))
     assert prepare(small_bold_eight).handwriting
     # 60 px tall, its loops fill in: no hole is left, and it is still stopped.
