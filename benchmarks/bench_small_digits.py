@@ -48,7 +48,7 @@ def drawing(strokes: list, height: int, brush: int = BRUSH) -> Image.Image:
 
 
 def validation_digits(count: int = 1500, seed: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`count` validation digits' centre lines' source images, their labels, and a height for each."""
+    """`count` validation digits (28x28), their labels, and a height on the canvas for each (40-320 px)."""
     images, labels = load_mnist(default_data_dir(), train=True)
     _, _, digits, digit_labels = split_validation(images, labels)
     rng = np.random.default_rng(seed)
@@ -71,11 +71,11 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     parser.add_argument("--brush", type=int, nargs="*", default=[BRUSH], help=f"brush widths, px (default: the app's, {BRUSH})")
     args = parser.parse_args()
+    recognizers = {weights: Recognizer(cnn.load_model(None if weights == "shipped" else weights)) for weights in args.weights}
     cases = [(name, digit, height) for height in HEIGHTS for name, (digit, _) in SHAPES.items()]
     print("| weights | brush | height | " + " | ".join(SHAPES) + " | right and sure |")
     print("|---|---|---|" + "---|" * (len(SHAPES) + 1))
-    for weights in args.weights:
-        recognizer = Recognizer(cnn.load_model(None if weights == "shipped" else weights))
+    for weights, recognizer in recognizers.items():
         for brush in args.brush:
             readings = recognizer.read([drawing(SHAPES[name][1], height, brush) for name, _, height in cases])
             for height in HEIGHTS:
@@ -88,8 +88,7 @@ def main() -> None:
     bands = ((40, 80), (80, 120), (120, 320))
     print("\n| weights | brush | " + " | ".join(f"{low}-{high} px tall ({((heights >= low) & (heights < high)).sum()})" for low, high in bands) + " | all |")
     print("|---|---|" + "---|" * (len(bands) + 1))
-    for weights in args.weights:
-        recognizer = Recognizer(cnn.load_model(None if weights == "shipped" else weights))
+    for weights, recognizer in recognizers.items():
         for brush in args.brush:
             right, refused = read_with_brush(recognizer, digits, labels, heights, brush)
             cells = [(heights >= low) & (heights < high) for low, high in bands] + [np.ones(len(heights), bool)]

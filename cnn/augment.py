@@ -246,7 +246,8 @@ def augment(images: torch.Tensor, labels: torch.Tensor, aug: Augmentation, gener
     styled = restyle(images, labels, aug, generator)
     widest = aug.retrace_widest
     if aug.narrow_ones_sevens:
-        widest = torch.where((labels == 1) | (labels == 7), min(widest, 4.5), widest).to(images.dtype)
+        narrow = min(widest, Augmentation.retrace_widest)  # the default's pens
+        widest = torch.where((labels == 1) | (labels == 7), narrow, widest).to(images.dtype)
     images = retrace(styled, aug.retrace, generator, widest)
     out = distort(images, aug, generator)
     if aug.clean > 0:  # (no random draw at 0: earlier recipes stay reproducible)

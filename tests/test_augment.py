@@ -76,6 +76,11 @@ def test_retrace_pens_stay_within_the_widest_asked_for():
     each = retrace(images, 1.0, torch.Generator().manual_seed(4), widest=torch.tensor([4.5, 6.5]).repeat(32))
     per_image = width(each)
     assert per_image[0::2].max() <= 4.6 and 6.4 <= per_image[1::2].max() <= 6.6, per_image  # each image its own widest
+    # --narrow-ones-sevens: the same bars labelled 1 and 3, every one retraced and nothing else changed
+    still = Augmentation(retrace=1.0, retrace_widest=6.5, narrow_ones_sevens=True, styles=0, flagged_ones=0, rotate_deg=0,
+                         scale=0, aspect=0, shear_deg=0, shift_px=0, elastic_px=0, thicken=0, thin=0)
+    drawn = width(augment(images, torch.tensor([1, 3]).repeat(32), still, torch.Generator().manual_seed(4)))
+    assert drawn[0::2].max() <= 4.6 and 6.4 <= drawn[1::2].max() <= 6.6, drawn
 
 
 def test_augment_is_reproducible_and_non_digits_have_ink():
