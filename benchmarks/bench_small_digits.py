@@ -13,8 +13,9 @@ the drawings benchmark's.
 
 Then, for many hands: 1,500 validation digits (the last 5,000 MNIST training digits, which
 train.py never trains on) retraced along their centre line on that canvas, 40-320 px tall, with
-each brush (the same digits, sizes, turns and places for every brush), read right and refused,
-by height. Asserts nothing.
+each brush (the same digits, sizes, turns and places for every brush), read right (as the page
+shows them: a refused digit does not count as read right, unlike the top-1 of bench_drawings.py)
+and refused, by height. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
-from drawings import _skeleton_segments, render  # noqa: E402
+from bench_drawings import read_all  # noqa: E402
+from drawings import Drawing, _skeleton_segments, render  # noqa: E402
 from make_examples import draw_strokes  # noqa: E402
 from strokes import DIGIT_STROKES  # noqa: E402
 
@@ -57,13 +59,12 @@ def validation_digits(count: int = 1500, seed: int = 401) -> tuple[np.ndarray, n
 
 
 def read_with_brush(recognizer: Recognizer, digits: np.ndarray, labels: np.ndarray, heights: np.ndarray, brush: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per digit: read right, refused."""
+    """Per digit: read right as the page shows it (a refused digit is not), refused."""
     rng = np.random.default_rng(402)  # the same turns and places for every brush
-    canvases = [render(_skeleton_segments(digit), rng, 400, height, brush, transparent=True) for digit, height in zip(digits, heights)]
-    readings = recognizer.read(canvases)
-    refused = np.array([r is None or not r.is_digit for r in readings])
-    right = np.array([not stop and r.digit == str(label) for r, stop, label in zip(readings, refused, labels)])
-    return right, refused
+    drawings = [Drawing(render(_skeleton_segments(digit), rng, 400, height, brush, transparent=True), int(label), "mnist", brush / height)
+                for digit, label, height in zip(digits, labels, heights)]
+    result = read_all(recognizer, drawings)
+    return (result["top1"] == labels) & ~result["refused"], result["refused"]
 
 
 def main() -> None:
