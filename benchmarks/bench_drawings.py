@@ -64,7 +64,8 @@ def lost_hole(drawings: list[Drawing], digits: np.ndarray) -> np.ndarray:
 
 
 def read_all(recognizer: Recognizer, drawings: list[Drawing], batch: int = 64) -> dict[str, np.ndarray]:
-    """Per drawing: top-1 digit (-1 when refused or blank), its probability, top-3 hit, refused."""
+    """Per drawing: the model's top-1 digit (-1 when blank; kept when the app refuses the drawing,
+    which `refused` says), its probability, top-3 hit, refused."""
     top1, confidence, top3, refused = [], [], [], []
     for start in range(0, len(drawings), batch):
         chunk = drawings[start : start + batch]
