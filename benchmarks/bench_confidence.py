@@ -30,9 +30,9 @@ from cnn.serve import LOW_CONFIDENCE, NOT_A_DIGIT_BELOW  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
+    parser.add_argument("--weights", default="shipped", help='model folder ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
-    model = cnn.load_model(args.weights)
+    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
     images, labels = load_mnist(default_data_dir(), train=True)
     _, _, val_x, val_y = split_validation(images, labels)
     generator = torch.Generator().manual_seed(2027)
@@ -44,7 +44,7 @@ def main() -> None:
     others = others / others.amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-6)
     other_confidence, _ = calibrated_top1(logits_of(model, others), model.temperature)
 
-    print(f"weights: {args.weights or 'shipped'}, temperature {model.temperature:g}")
+    print(f"weights: {args.weights}, temperature {model.temperature:g}")
     print(
         f"validation digits: {len(digits):,} (as they are + augmented), {right.double().mean():.2%} read right, "
         f"ECE {expected_calibration_error(confidence, right):.2%}; synthetic non-digits: {len(others):,}\n"

@@ -174,12 +174,12 @@ def print_non_digits(drawings: list[Drawing], result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", default=None, help="model folder (default: the shipped weights)")
+    parser.add_argument("--weights", default="shipped", help='model folder ("shipped", the default: the shipped weights)')
     parser.add_argument("--quick", action="store_true", help="a quarter of the images")
     args = parser.parse_args()
     share = 4 if args.quick else 1
 
-    model = cnn.load_model(args.weights)
+    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
     recognizer = Recognizer(model)
     images, labels = load_mnist(default_data_dir(), train=False)  # MNIST *test* digits only
     images, labels = images.squeeze(1).numpy(), labels.numpy()
@@ -197,7 +197,7 @@ def main() -> None:
         else:
             sets[name] = extra[::share]
     others = non_digit_set(2000 // share)
-    print(f"weights: {args.weights or 'shipped'}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
+    print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
 
     results = {name: (drawings, read_all(recognizer, drawings)) for name, drawings in sets.items()}
     rows = [digit_report(name, drawings, result) for name, (drawings, result) in results.items()]

@@ -44,15 +44,15 @@ def flagged_one(angle: float, length: float, slant: float, height: int = 300, pe
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", nargs="*", default=[None], help="model folders (default: the shipped weights)")
+    parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
     # The app's top 3 may leave 1 out, so the model's whole answer is read: one batch, every drawing.
     grid = [(length, angle, slant) for length in LENGTHS for angle in ANGLES for slant in SLANTS]
     pixels = torch.from_numpy(np.stack([cnn.to_mnist(flagged_one(angle, length, slant)) for length, angle, slant in grid]))
     for weights in args.weights:
         with torch.no_grad():
-            ones = cnn.load_model(weights).predict_proba(pixels.unsqueeze(1))[:, 1].view(len(LENGTHS), len(ANGLES), len(SLANTS))
-        print(f"\n{weights or 'shipped'}: probability of 1, for slants {' / '.join(f'{s:+d}' for s in SLANTS)} degrees\n")
+            ones = cnn.load_model(None if weights == "shipped" else weights).predict_proba(pixels.unsqueeze(1))[:, 1].view(len(LENGTHS), len(ANGLES), len(SLANTS))
+        print(f"\n{weights}: probability of 1, for slants {' / '.join(f'{s:+d}' for s in SLANTS)} degrees\n")
         print("| flag length | " + " | ".join(f"flag at {a} degrees" for a in ANGLES) + " |")
         print("|---|" + "---|" * len(ANGLES))
         for length, row in zip(LENGTHS, ones.tolist()):

@@ -33,15 +33,15 @@ def hooked_one(side: float, pen: int) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", nargs="*", default=[None], help="model folders (default: the shipped weights)")
+    parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
     drawings = [hooked_one(side, pen) for side in SIDES for pen in PENS]
     print("| weights | " + " | ".join(f"{s} px, pen {p}" for s in SIDES for p in PENS) + " | sure |")
     print("|---|" + "---|" * (len(drawings) + 1))
     for weights in args.weights:
-        readings = Recognizer(cnn.load_model(weights)).read(drawings)
+        readings = Recognizer(cnn.load_model(None if weights == "shipped" else weights)).read(drawings)
         cells = [f"{r.digit}: {r.top[r.digit]:.3f}" for r in readings]
-        print(f"| {weights or 'shipped'} | " + " | ".join(cells) + f" | {sum(r.confident for r in readings)} of {len(readings)} |")
+        print(f"| {weights} | " + " | ".join(cells) + f" | {sum(r.confident for r in readings)} of {len(readings)} |")
 
 
 if __name__ == "__main__":

@@ -193,13 +193,13 @@ def api_latency(drawings: list[NumberDrawing], count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", help="a model folder (config.json + model.safetensors); default: the shipped weights")
+    parser.add_argument("--weights", default="shipped", help='a model folder (config.json + model.safetensors); "shipped", the default: the shipped weights')
     parser.add_argument("--quick", action="store_true", help="a quarter of the drawings")
     parser.add_argument("--no-api", action="store_true", help="skip the round trips through gradio_client")
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
     args = parser.parse_args()
     scale = 4 if args.quick else 1
-    model = cnn.DigitCNN.from_pretrained(args.weights) if args.weights else cnn.load_model()
+    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
     recognizer = Recognizer(model)
     if args.choose_cut_evidence:
         choose_cut_evidence(recognizer)
@@ -211,7 +211,7 @@ def main() -> None:
     readings, seconds = read_numbers(recognizer, drawings)
     found = verdicts(drawings, readings)
     alone = digits_alone(recognizer, drawings)
-    print(f"## Numbers ({len(drawings)} drawings, weights: {args.weights or 'shipped'})\n")
+    print(f"## Numbers ({len(drawings)} drawings, weights: {args.weights})\n")
     number_report(drawings, found, alone)
     lengths = np.array([len(d.text) for d in drawings])
     print(f"\nRecognizer.read_numbers, one drawing at a time: p50 {np.percentile(seconds, 50) * 1000:.1f} ms, "
