@@ -90,6 +90,7 @@ def digit_report(name: str, drawings: list[Drawing], result: dict[str, np.ndarra
         set=name,
         n=len(drawings),
         top1=right.mean(),
+        shown_right=(right & answered).mean(),
         top3=result["top3"].mean(),
         refused=result["refused"].mean(),
         ece=expected_calibration_error(torch.from_numpy(result["confidence"][inked]), torch.from_numpy(right[inked])),
@@ -99,11 +100,11 @@ def digit_report(name: str, drawings: list[Drawing], result: dict[str, np.ndarra
 
 
 def print_digit_sets(rows: list[dict]) -> None:
-    print(f"| set | drawings | top-1 | top-3 | refused ('not a digit' or blank) | ECE | wrong answers shown as sure (>= {LOW_CONFIDENCE:.2f}) |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| set | drawings | top-1 | shown right (top-1, not refused) | top-3 | refused ('not a digit' or blank) | ECE | wrong answers shown as sure (>= {LOW_CONFIDENCE:.2f}) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['set']} | {r['n']:,} | {r['top1']:.2%} | {r['top3']:.2%} | {r['refused']:.2%} | {r['ece']:.2%} "
+            f"| {r['set']} | {r['n']:,} | {r['top1']:.2%} | {r['shown_right']:.2%} | {r['top3']:.2%} | {r['refused']:.2%} | {r['ece']:.2%} "
             f"| {r['wrong_sure']:.0%} (of {r['wrong']}) |"
         )
 
