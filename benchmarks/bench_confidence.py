@@ -51,10 +51,10 @@ def main() -> None:
     )
     print("| threshold | right answers below it | wrong answers below it | non-digits below it |")
     print("|---|---|---|---|")
-    for threshold in (0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+    for threshold in (0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999):
         mark = " (not sure)" if threshold == LOW_CONFIDENCE else " (not a digit)" if threshold == NOT_A_DIGIT_BELOW else ""
         print(
-            f"| {threshold:.2f}{mark} | {(confidence[right] < threshold).double().mean():.2%} "
+            f"| {threshold:g}{mark} | {(confidence[right] < threshold).double().mean():.2%} "
             f"| {(confidence[~right] < threshold).double().mean():.0%} | {(other_confidence < threshold).double().mean():.0%} |"
         )
 
