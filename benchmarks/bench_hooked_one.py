@@ -4,7 +4,8 @@
 
 Nine drawings: the 1 at 120, 245 and 360 px tall on a 400 px transparent canvas, each with a pen of
 6, 20 and 40 px. Prints, per weights, the top-1 digit and its probability for each, and how many
-are shown as sure. The strokes are neither training data nor the drawings benchmark's. Asserts nothing.
+are shown as sure: at the app's "not sure" line (cnn.serve.LOW_CONFIDENCE), and at the model's own
+line, read off validation (bench_confidence.py's not_sure_line), which it would ship with. The strokes are neither training data nor the drawings benchmark's. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
 
 import cnn  # noqa: E402
-from cnn.serve import Recognizer  # noqa: E402
+from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
+from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from make_examples import draw_digit  # noqa: E402
 
 SIDES, PENS = (120, 245, 360), (6, 20, 40)
@@ -36,13 +39,15 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
     drawings = [hooked_one(side, pen) for side in SIDES for pen in PENS]
-    print("| weights | " + " | ".join(f"{s} px, pen {p}" for s in SIDES for p in PENS) + " | sure |")
-    print("|---|" + "---|" * (len(drawings) + 1))
+    for_line = validation_digits(torch.Generator().manual_seed(SEED))
+    print("| weights | " + " | ".join(f"{s} px, pen {p}" for s in SIDES for p in PENS) + f" | sure at {LOW_CONFIDENCE:g} | its own line: sure |")
+    print("|---|" + "---|" * (len(drawings) + 2))
     for weights in args.weights:
-        readings = Recognizer(cnn.load_model(None if weights == "shipped" else weights)).read(drawings)
+        recognizer = Recognizer(cnn.load_model(None if weights == "shipped" else weights))
+        readings, line = recognizer.read(drawings), own_line(recognizer.model, for_line)
         cells = [f"{r.digit}: {r.top[r.digit]:.3f}" for r in readings]
-        print(f"| {weights} | " + " | ".join(cells) + f" | {sum(r.confident for r in readings)} of {len(readings)} |")
-
+        sure = [sum(r.top[r.digit] >= t for r in readings) for t in (LOW_CONFIDENCE, line)]
+        print(f"| {weights} | " + " | ".join(cells) + f" | {sure[0]} of {len(readings)} | {line:g}: {sure[1]} of {len(readings)} |")
 
 if __name__ == "__main__":
     main()

@@ -11,8 +11,10 @@ brush), each canvas through the app's own reading (Recognizer.read). A fifth set
 the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
-top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`:
-the page says "not sure" below cnn.serve.LOW_CONFIDENCE). `long_flag_by_lean` splits the 1 with a
+top-1 is printed too (`each_style`), and the share read right and shown as sure (`each_style_sure`),
+at the model's own "not sure" line (`not_sure_line`: read off the validation digits as
+bench_confidence.py reads cnn.serve.LOW_CONFIDENCE, so a recipe is judged at the line it would
+ship with). `long_flag_by_lean` splits the 1 with a
 long flag by the lean of its stem (drawings.stem_lean; the right-leaning ones look like 7s), and
 `clean_7_as_1` counts the validation 7s read as 1. --shifts averages five one-pixel shifts of every
 28x28; --ensemble also reads the folders as one model that averages their probabilities; --shared
@@ -39,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
-from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
+from cnn.serve import Recognizer  # noqa: E402
+from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from bench_drawings import digit_report, lost_hole, read_all, top1_by_lean  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
 
@@ -83,11 +86,13 @@ def long_flag_leans(drawings: list) -> np.ndarray:
     return np.array([stem_lean(d.image) if d.kind == "1 long flag" else np.nan for d in drawings])
 
 
-def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray, lean: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
+def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray, lean: np.ndarray,
+           for_line: tuple) -> tuple[dict, dict[str, np.ndarray]]:
     """The model's row of measurements, and per set which images it read right. `lost` (which pen
-    drawings lost a hole) and `lean` (long_flag_leans of the styles) depend on the drawings alone,
-    so they are measured once for all models."""
+    drawings lost a hole), `lean` (long_flag_leans of the styles) and `for_line` (bench_confidence's
+    validation_digits) depend on the drawings alone, so they are made once for all models."""
     images, labels = clean
+    line = own_line(recognizer.model, for_line)
     probabilities = recognizer.model.predict_proba(images)
     confidence, predicted = probabilities.max(1)
     rights = {"clean": (predicted == labels).numpy()}
@@ -106,8 +111,9 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
             worst = min(each, key=each.get)
             row["worst_style"], row["worst_style_top1"], row["each_style"] = worst, each[worst], each
-            # What the page shows: a right answer under LOW_CONFIDENCE reads "not sure".
-            sure = right & ~result["refused"] & (result["confidence"] >= LOW_CONFIDENCE)
+            # What the page would show: a right answer under the model's own line reads "not sure".
+            row["not_sure_line"] = line
+            sure = right & ~result["refused"] & (result["confidence"] >= line)
             row["each_style_sure"] = {kind: round(float(sure[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
             split = top1_by_lean(lean, right)
             row["long_flag_by_lean"] = {name: [round(share, 3), count] for name, (share, count) in split.items()}
@@ -141,12 +147,13 @@ def main() -> None:
              "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS)}
 
     lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
+    for_line = validation_digits(torch.Generator().manual_seed(SEED))
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}
     rights = []
     for folder, recognizer in recognizers.items():
         recognizer.model = Averaged([recognizer.model], shifts)
-        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn, lost, lean)
+        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn, lost, lean, for_line)
         rights.append(right)
         print(json.dumps(row), flush=True)
     if args.shared:
@@ -154,7 +161,7 @@ def main() -> None:
     if args.ensemble:
         first = next(iter(recognizers.values()))
         first.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
-        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn, lost, lean)[0]), flush=True)
+        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn, lost, lean, for_line)[0]), flush=True)
 
 
 if __name__ == "__main__":
