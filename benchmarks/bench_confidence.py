@@ -49,7 +49,6 @@ def not_sure_line(confidence: torch.Tensor, right: torch.Tensor) -> float:
     return next((t for t in THRESHOLDS if (wrong >= t).double().mean() <= MOST_WRONG_SURE), 1.0)
 
 
-
 def own_line(model, for_line: tuple[torch.Tensor, torch.Tensor]) -> float:
     """not_sure_line of `model` (anything with predict_proba) on validation_digits' (digits, labels)."""
     digits, labels = for_line

@@ -5,7 +5,8 @@
 Nine drawings: the 1 at 120, 245 and 360 px tall on a 400 px transparent canvas, each with a pen of
 6, 20 and 40 px. Prints, per weights, the top-1 digit and its probability for each, and how many
 are shown as sure: at the app's "not sure" line (cnn.serve.LOW_CONFIDENCE), and at the model's own
-line, read off validation (bench_confidence.py's not_sure_line), which it would ship with. The strokes are neither training data nor the drawings benchmark's. Asserts nothing.
+line, read off validation (bench_confidence.py's not_sure_line), which it would ship with. The
+strokes are neither training data nor the drawings benchmark's. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
         cells = [f"{r.digit}: {r.top[r.digit]:.3f}" for r in readings]
         sure = [sum(r.top[r.digit] >= t for r in readings) for t in (LOW_CONFIDENCE, line)]
         print(f"| {weights} | " + " | ".join(cells) + f" | {sure[0]} of {len(readings)} | {line:g}: {sure[1]} of {len(readings)} |")
+
 
 if __name__ == "__main__":
     main()
