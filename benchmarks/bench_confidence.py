@@ -21,11 +21,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cnn  # noqa: E402
 from cnn.augment import Augmentation, augment, distort, non_digits  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import calibrated_top1, expected_calibration_error, logits_of  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, NOT_A_DIGIT_BELOW  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
@@ -33,11 +33,18 @@ MOST_WRONG_SURE = 0.25  # issue 9: at most one wrong answer in four shown as sur
 SEED = 2027  # of the augmentation and the non-digits; bench_validation.py reads the same digits
 
 
-def validation_digits(generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def validation_digits(val_x: torch.Tensor, val_y: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The validation digits as they are and once through the training augmentation, and their labels."""
-    images, labels = load_mnist(default_data_dir(), train=True)
-    _, _, val_x, val_y = split_validation(images, labels)
     return torch.cat([val_x, augment(val_x, val_y, Augmentation(), generator)]), torch.cat([val_y, val_y])
+
+
+def confidence_and_right(model, digits: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Calibrated top-1 probability of `model` (anything with predict_proba) on (images, labels),
+    and whether each answer is right."""
+    images, labels = digits
+    with torch.no_grad():
+        confidence, predicted = torch.cat([model.predict_proba(chunk) for chunk in images.split(1000)]).max(1)
+    return confidence, predicted == labels
 
 
 def not_sure_line(confidence: torch.Tensor, right: torch.Tensor) -> float:
@@ -51,28 +58,26 @@ def not_sure_line(confidence: torch.Tensor, right: torch.Tensor) -> float:
 
 def own_line(model, for_line: tuple[torch.Tensor, torch.Tensor]) -> float:
     """not_sure_line of `model` (anything with predict_proba) on validation_digits' (digits, labels)."""
-    digits, labels = for_line
-    with torch.no_grad():
-        confidence, predicted = torch.cat([model.predict_proba(chunk) for chunk in digits.split(1000)]).max(1)
-    return not_sure_line(confidence, predicted == labels)
+    return not_sure_line(*confidence_and_right(model, for_line))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", default="shipped", help='model folder ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
-    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
+    model = load_weights(args.weights)
+    images, labels = load_mnist(default_data_dir(), train=True)
+    _, _, val_x, val_y = split_validation(images, labels)
     generator = torch.Generator().manual_seed(SEED)
-    digits, truth = validation_digits(generator)
-    confidence, predicted = calibrated_top1(logits_of(model, digits), model.temperature)
-    right = predicted == truth
+    digits = validation_digits(val_x, val_y, generator)
+    confidence, right = confidence_and_right(model, digits)
     others = distort(non_digits(5000, generator), Augmentation(), generator).clamp(0, 1)
     others = others / others.amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-6)
     other_confidence, _ = calibrated_top1(logits_of(model, others), model.temperature)
 
     print(f"weights: {args.weights}, temperature {model.temperature:g}")
     print(
-        f"validation digits: {len(digits):,} (as they are + augmented), {right.double().mean():.2%} read right, "
+        f"validation digits: {len(right):,} (as they are + augmented), {right.double().mean():.2%} read right, "
         f"ECE {expected_calibration_error(confidence, right):.2%}; synthetic non-digits: {len(others):,}\n"
     )
     print("| threshold | right answers below it | wrong answers below it | non-digits below it |")

@@ -32,6 +32,7 @@ from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, stem_lean, style_set  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
 # A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
@@ -180,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     share = 4 if args.quick else 1
 
-    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
+    model = load_weights(args.weights)
     recognizer = Recognizer(model)
     images, labels = load_mnist(default_data_dir(), train=False)  # MNIST *test* digits only
     images, labels = images.squeeze(1).numpy(), labels.numpy()

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import cnn  # noqa: E402
 from drawings import _round_pen  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 ANGLES, LENGTHS, SLANTS = (30, 40, 50, 60), (0.3, 0.45, 0.6, 0.75), (-15, 0, 15)
 
@@ -51,7 +52,7 @@ def main() -> None:
     pixels = torch.from_numpy(np.stack([cnn.to_mnist(flagged_one(angle, length, slant)) for length, angle, slant in grid]))
     for weights in args.weights:
         with torch.no_grad():
-            ones = cnn.load_model(None if weights == "shipped" else weights).predict_proba(pixels.unsqueeze(1))[:, 1].view(len(LENGTHS), len(ANGLES), len(SLANTS))
+            ones = load_weights(weights).predict_proba(pixels.unsqueeze(1))[:, 1].view(len(LENGTHS), len(ANGLES), len(SLANTS))
         print(f"\n{weights}: probability of 1, for slants {' / '.join(f'{s:+d}' for s in SLANTS)} degrees\n")
         print("| flag length | " + " | ".join(f"flag at {a} degrees" for a in ANGLES) + " |")
         print("|---|" + "---|" * len(ANGLES))

@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
 
-import cnn  # noqa: E402
+from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from make_examples import draw_digit  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 SIDES, PENS = (120, 245, 360), (6, 20, 40)
 
@@ -40,11 +41,13 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     args = parser.parse_args()
     drawings = [hooked_one(side, pen) for side in SIDES for pen in PENS]
-    for_line = validation_digits(torch.Generator().manual_seed(SEED))
+    images, labels = load_mnist(default_data_dir(), train=True)
+    _, _, val_x, val_y = split_validation(images, labels)
+    for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))
     print("| weights | " + " | ".join(f"{s} px, pen {p}" for s in SIDES for p in PENS) + f" | sure at {LOW_CONFIDENCE:g} | its own line: sure |")
     print("|---|" + "---|" * (len(drawings) + 2))
     for weights in args.weights:
-        recognizer = Recognizer(cnn.load_model(None if weights == "shipped" else weights))
+        recognizer = Recognizer(load_weights(weights))
         readings, line = recognizer.read(drawings), own_line(recognizer.model, for_line)
         cells = [f"{r.digit}: {r.top[r.digit]:.3f}" for r in readings]
         sure = [sum(r.top[r.digit] >= t for r in readings) for t in (LOW_CONFIDENCE, line)]

@@ -29,10 +29,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from drawings import NumberDrawing, canvas_set, number_set, pen_set, style_set  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
 
@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
     args = parser.parse_args()
     scale = 4 if args.quick else 1
-    model = cnn.load_model(None if args.weights == "shipped" else args.weights)
+    model = load_weights(args.weights)
     recognizer = Recognizer(model)
     if args.choose_cut_evidence:
         choose_cut_evidence(recognizer)

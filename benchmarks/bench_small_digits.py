@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_drawings import read_all  # noqa: E402
 from drawings import Drawing, _skeleton_segments, render  # noqa: E402
 from make_examples import draw_strokes  # noqa: E402
 from strokes import DIGIT_STROKES  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 HEIGHTS, BRUSH = (40, 60, 80, 100, 140), 12  # BRUSH: app.py's BRUSH_PX (not imported: that builds the app)
 SHAPES = {**{str(d): (d, strokes) for d, strokes in DIGIT_STROKES.items()}, "1 bar": (1, [[(0.5, 0.0), (0.5, 1.0)]])}
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=["shipped"], help='model folders ("shipped", the default: the shipped weights)')
     parser.add_argument("--brush", type=int, nargs="*", default=[BRUSH], help=f"brush widths, px (default: the app's, {BRUSH})")
     args = parser.parse_args()
-    recognizers = {weights: Recognizer(cnn.load_model(None if weights == "shipped" else weights)) for weights in args.weights}
+    recognizers = {weights: Recognizer(load_weights(weights)) for weights in args.weights}
     cases = [(name, digit, height) for height in HEIGHTS for name, (digit, _) in SHAPES.items()]
     print("| weights | brush | height | " + " | ".join(SHAPES) + " | right and sure |")
     print("|---|---|---|" + "---|" * (len(SHAPES) + 1))

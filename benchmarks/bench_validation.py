@@ -38,13 +38,13 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from bench_drawings import digit_report, lost_hole, read_all, top1_by_lean  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
+from weights_arg import load_weights  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
 # Pens for the "thick" set, as shares of the digit's height: beyond the benchmark's widest (18%),
@@ -147,9 +147,9 @@ def main() -> None:
              "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS)}
 
     lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
-    for_line = validation_digits(torch.Generator().manual_seed(SEED))
+    for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
-    recognizers = {f: Recognizer(cnn.load_model(None if f == "shipped" else f)) for f in args.folders}
+    recognizers = {f: Recognizer(load_weights(f)) for f in args.folders}
     rights = []
     for folder, recognizer in recognizers.items():
         recognizer.model = Averaged([recognizer.model], shifts)
