@@ -29,6 +29,11 @@ from cnn.redraw import random_stroke, redraw  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from train import train_step  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "examples"))
+from bench_small_digits import drawing  # noqa: E402
+from strokes import DIGIT_STROKES  # noqa: E402
+
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
@@ -92,6 +97,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     sample = rng.choice(len(test_x), size=args.images, replace=False)
     canvases = [redraw(test_x[i, 0].numpy(), random_stroke(rng)) for i in sample]
+    # What the page sends: its ten digits drawn with its brush, 60-280 px tall (a thin pen on a
+    # large digit is widened before the 20 px reduction, which costs preprocessing time).
+    page = [drawing(DIGIT_STROKES[d], height) for d in range(10) for height in (60, 120, 200, 280)]
+    page = page * (args.images // len(page))
     recognizer = Recognizer(cnn.load_model())  # as the app serves it (BatchNorm folded, channels_last)
     plain = cnn.load_model()  # baseline: default memory layout
     inputs = [torch.from_numpy(cnn.to_mnist(c))[None, None] for c in canvases]
@@ -104,6 +113,7 @@ def main() -> None:
             ("forward, default layout (baseline)", timed(plain, inputs)),
             ("forward, BatchNorm folded + channels_last (served)", timed(recognizer.model, inputs)),
             ("Recognizer.read: to_mnist + forward + top-3 (served)", timed(lambda c: recognizer.read([c]), canvases)),
+            ("Recognizer.read, the page's own drawings (12 px brush, 60-280 px tall)", timed(lambda c: recognizer.read([c]), page)),
         ]
     print("\n## One image at a time\n")
     print("| step | p50 ms | p99 ms |")

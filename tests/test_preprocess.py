@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from cnn import to_mnist
-from cnn.preprocess import encloses_paper, euler_number, looks_like_handwriting, prepare
+from cnn.preprocess import encloses_paper, euler_number, looks_like_handwriting, prepare, window_extreme
 from cnn.redraw import random_stroke
 from cnn.redraw import Stroke, redraw
 
@@ -170,6 +170,20 @@ def test_euler_number_counts_pieces_minus_holes():
     dots[1, 1] = dots[5, 5] = dots[8, 2] = True
     assert euler_number(dots) == 3
     assert euler_number(np.eye(6, dtype=bool)) == 1  # a diagonal line is one piece (8-connected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.sampled_from([3, 5, 7, 9, 11]), st.integers(0, 2**32 - 1))
+def test_window_extreme_is_pils_max_and_min_filter(height, width, size, seed):
+    """The thin-pen dilation and the pinhole closing used PIL's rank filters; their replacement
+    must give the very same pixels, edges included."""
+    rng = np.random.default_rng(seed)
+    grey = (rng.random((height, width)) * (rng.random((height, width)) > 0.7)).astype(np.float32)
+    ink = (rng.random((height, width)) > 0.5).astype(np.uint8) * 255
+    for values in (grey, ink):
+        image = Image.fromarray(values)
+        assert np.array_equal(window_extreme(values, size, np.maximum), np.asarray(image.filter(ImageFilter.MaxFilter(size))))
+        assert np.array_equal(window_extreme(values, size, np.minimum), np.asarray(image.filter(ImageFilter.MinFilter(size))))
 
 
 def test_handwriting_check_passes_digits_and_stops_noise(mnist_test):
