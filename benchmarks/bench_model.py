@@ -20,6 +20,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples"))
 
 import cnn  # noqa: E402
 from cnn.augment import Augmentation, augment  # noqa: E402
@@ -28,9 +29,6 @@ from cnn.model import CONFIGS, DigitCNN  # noqa: E402
 from cnn.redraw import random_stroke, redraw  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from train import train_step  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "examples"))
 from bench_small_digits import drawing  # noqa: E402
 from strokes import DIGIT_STROKES  # noqa: E402
 

@@ -61,7 +61,7 @@ def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
     return Image.fromarray(array)
 
 
-INTEGER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")  # greys deeper than 8 bits (with "F": never transparent)
+INTEGER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")  # greys deeper than 8 bits: luminance only, as "F"
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -117,7 +117,7 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     alpha = _alpha(image)
     if alpha is not None and np.median(_border(alpha)) < 0.5:
         # Ink on a transparent canvas (the sketchpad's): whatever its colour, alpha is the ink,
-        # and the luminance is not computed at all (half of ink_map's time on a 400 px canvas).
+        # so the luminance is not even computed.
         difference = alpha
     else:
         luminance = _luminance(image)
