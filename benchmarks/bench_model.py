@@ -98,7 +98,7 @@ def main() -> None:
     # What the page sends: its ten digits drawn with its brush, 60-280 px tall (a thin pen on a
     # large digit is widened before the 20 px reduction, which costs preprocessing time).
     page = [drawing(DIGIT_STROKES[d], height) for d in range(10) for height in (60, 120, 200, 280)]
-    page = page * (args.images // len(page))
+    page = page * max(1, args.images // len(page))
     recognizer = Recognizer(cnn.load_model())  # as the app serves it (BatchNorm folded, channels_last)
     plain = cnn.load_model()  # baseline: default memory layout
     inputs = [torch.from_numpy(cnn.to_mnist(c))[None, None] for c in canvases]

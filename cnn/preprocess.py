@@ -70,14 +70,6 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
 
-def _alpha(image: Image.Image) -> np.ndarray | None:
-    """Alpha in [0, 1]; None when the image has no transparency."""
-    if not _has_alpha(image):
-        return None
-    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
-    return np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
-
-
 def _luminance(image: Image.Image) -> np.ndarray:
     """Luminance in [0, 1], transparency ignored."""
     if image.mode in INTEGER_MODES:
@@ -85,8 +77,6 @@ def _luminance(image: Image.Image) -> np.ndarray:
         return values / (65535.0 if values.max(initial=0) > 255 else 255.0)
     if image.mode == "F":
         return np.clip(np.nan_to_num(np.asarray(image, dtype=np.float32)), 0, 1)
-    if _has_alpha(image) and image.mode != "RGBA":
-        image = image.convert("RGBA")
     # PIL's own conversion (ITU-R 601 luma) in C: 3x faster than doing it on float arrays.
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
@@ -114,7 +104,10 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
         elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
             image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
         image = image.reduce(factor)
-    alpha = _alpha(image)
+    alpha = None
+    if _has_alpha(image):
+        image = image if image.mode == "RGBA" else image.convert("RGBA")  # once, for alpha and luminance
+        alpha = np.asarray(image.getchannel("A"), dtype=np.float32) / 255.0
     if alpha is not None and np.median(_border(alpha)) < 0.5:
         # Ink on a transparent canvas (the sketchpad's): whatever its colour, alpha is the ink,
         # so the luminance is not even computed.
