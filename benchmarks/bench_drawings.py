@@ -50,6 +50,16 @@ def top1_by_lean(lean: np.ndarray, right: np.ndarray) -> dict[str, tuple[float, 
     return out
 
 
+def top1_by_pen(drawings: list[Drawing], right: np.ndarray) -> list[tuple[float, int]]:
+    """Per PEN_BUCKETS (pen width / digit height): the share read right and the number of drawings."""
+    ratio = np.array([d.pen_ratio for d in drawings])
+    out = []
+    for lo, hi in PEN_BUCKETS:
+        inside = (ratio > lo if lo else ratio > 0) & (ratio <= hi)
+        out.append((float(right[inside].mean()) if inside.any() else float("nan"), int(inside.sum())))
+    return out
+
+
 def holes(pixels: np.ndarray) -> int:
     """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
     minus holes), both counted as the app counts them."""
@@ -124,12 +134,8 @@ def print_breakdowns(sets: dict[str, tuple[list[Drawing], dict]]) -> None:
     print("| set | " + " | ".join(f"{lo:.0%}-{hi:.0%}" for lo, hi in PEN_BUCKETS) + " |")
     print("|---|" + "---|" * len(PEN_BUCKETS))
     for name, (drawings, result) in sets.items():
-        ratio = np.array([d.pen_ratio for d in drawings])
         right = result["top1"] == np.array([d.label for d in drawings])
-        cells = []
-        for lo, hi in PEN_BUCKETS:
-            inside = (ratio > lo if lo else ratio > 0) & (ratio <= hi)
-            cells.append(f"{right[inside].mean():.2%} ({inside.sum()})" if inside.any() else "")
+        cells = [f"{share:.2%} ({count})" if count else "" for share, count in top1_by_pen(drawings, right)]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

@@ -22,7 +22,10 @@ prints, per set, the share of drawings that all, three quarters, half or any of 
 misread (errors that every model shares are what no recipe of this family reads). For the pen
 set it also prints the share of retraces that lost a hole of their MNIST digit (`pen_lost_hole`:
 a loop that MNIST drew filled has no centre line around it, so a 6 can come back as an L), and
-the top-1 on those and on the others. Prints one JSON line per model.
+the top-1 on those and on the others, and its top-1 by pen width (`pen_by_width`, bench_drawings'
+PEN_BUCKETS: pen / digit height). --pen-min and --pen-target set the serving side's stroke
+normalisation (cnn.preprocess: drawings thinner than PEN_MIN are widened to PEN_TARGET, px at 80 px)
+for the whole run, to compare settings on these drawings. Prints one JSON line per model.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cnn.preprocess  # noqa: E402
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
-from bench_drawings import digit_report, lost_hole, read_all, top1_by_lean  # noqa: E402
+from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, top1_by_lean, top1_by_pen  # noqa: E402
 from drawings import _arc, canvas_set, pen_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
@@ -106,6 +110,7 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
         row[set_name], row[f"{set_name}_refused"], row[f"{set_name}_ece"] = measured["top1"], measured["refused"], measured["ece"]
         if set_name == "pen":
             row["pen_lost_hole"], row["pen_lost_hole_top1"], row["pen_kept_holes_top1"] = lost.mean(), right[lost].mean(), right[~lost].mean()
+            row["pen_by_width"] = {f"{lo:.0%}-{hi:.0%}": [round(share, 4), count] for (lo, hi), (share, count) in zip(PEN_BUCKETS, top1_by_pen(drawings, right))}
         if set_name == "styles":  # the worst style: each must read well, not just their mean
             kinds = np.array([d.kind for d in drawings])
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
@@ -137,7 +142,12 @@ def main() -> None:
     parser.add_argument("--shifts", action="store_true", help="average five one-pixel shifts of each 28x28")
     parser.add_argument("--ensemble", action="store_true", help="also read the folders as one averaged model")
     parser.add_argument("--shared", action="store_true", help="also print the share of images that all / most / any of the folders misread")
+    parser.add_argument("--pen-min", type=float, default=cnn.preprocess.PEN_MIN, help="widen strokes thinner than this (px at 80 px; default: %(default)s)")
+    parser.add_argument("--pen-target", type=float, default=cnn.preprocess.PEN_TARGET, help="...to this width (default: %(default)s)")
     args = parser.parse_args()
+    if (args.pen_min, args.pen_target) != (cnn.preprocess.PEN_MIN, cnn.preprocess.PEN_TARGET):
+        print(json.dumps({"pen_min": args.pen_min, "pen_target": args.pen_target}), flush=True)
+        cnn.preprocess.PEN_MIN, cnn.preprocess.PEN_TARGET = args.pen_min, args.pen_target
 
     images, labels = load_mnist(default_data_dir(), train=True)
     _, _, val_x, val_y = split_validation(images, labels)
