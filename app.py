@@ -75,10 +75,9 @@ def status_text(reading: Reading | None, when_blank: str) -> str:
     digits = list(reading.top)
     if reading.confident:
         return f"It's **{a_or_an(digits[0])}** ({reading.top[digits[0]]:.0%} sure)."
-    return (
-        f"🤔 **Not sure** (below {LOW_CONFIDENCE:.0%}): maybe {a_or_an(digits[0])} or {a_or_an(digits[1])}. "
-        "One digit at a time reads best."
-    )
+    # No advice: the drawing is often a clear digit whose shape two digits share (a European 1
+    # and a 7), and the page reads whole numbers, so "one digit at a time" would mislead.
+    return f"🤔 **Not sure** (below {LOW_CONFIDENCE:.0%}): maybe {a_or_an(digits[0])} or {a_or_an(digits[1])}."
 
 
 def preview(reading: Reading | None) -> np.ndarray | None:

@@ -116,6 +116,7 @@ def test_status_line_words_for_each_kind_of_answer():
     assert "It's **an 8** (99% sure)" in sure
     unsure = app.status_text(Reading({"8": 0.55, "3": 0.4, "0": 0.02}, pixels), app.ASK_TO_DRAW)
     assert "Not sure" in unsure and "an 8 or a 3" in unsure
+    assert "one digit at a time" not in unsure.lower()  # the page reads whole numbers too
     refused = app.status_text(Reading({"1": 0.9, "7": 0.05, "4": 0.01}, pixels, handwriting=False), app.ASK_TO_DRAW)
     assert "Not a digit" in refused and "pen" not in refused.lower()
     assert "larger" in refused  # a digit drawn small for the brush is a blob (benchmarks/bench_small_digits.py)
