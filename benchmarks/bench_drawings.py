@@ -31,10 +31,11 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from drawings import Drawing, canvas_set, font_set, non_digit_set, pen_set, scan_set, stem_lean, style_set  # noqa: E402
+from drawings import PAPERS, Drawing, canvas_set, font_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
+PHOTOS = "(g) phone photos of pen-retraced MNIST test digits"
 # A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
 # droops (BENCHMARKS.md, bench_flagged_one.py): its top-1 is reported by lean.
 LEAN_BUCKETS = {"leaning left": (-90.0, -5.0), "upright (within 5 degrees)": (-5.0, 5.0), "leaning right": (5.0, 90.0)}
@@ -167,6 +168,18 @@ def print_lost_holes(drawings: list[Drawing], result: dict, digits: np.ndarray) 
           f"top-1 {right[lost].mean():.2%}; the other {(~lost).sum()}, {right[~lost].mean():.2%}\n")
 
 
+def top1_by_paper(drawings: list[Drawing], result: dict) -> dict[str, tuple[float, float, int]]:
+    """Photos (set (g)) per paper: the share read right, the share refused, how many."""
+    kinds, right = np.array([d.kind for d in drawings]), result["top1"] == np.array([d.label for d in drawings])
+    return {paper: (float(right[kinds == paper].mean()), float(result["refused"][kinds == paper].mean()), int((kinds == paper).sum()))
+            for paper in PAPERS}
+
+
+def print_photos(drawings: list[Drawing], result: dict) -> None:
+    print("\n(g) by paper: " + "; ".join(f"{paper} {right:.2%} read right, {refused:.2%} refused, of {count}"
+                                       for paper, (right, refused, count) in top1_by_paper(drawings, result).items()))
+
+
 def print_non_digits(drawings: list[Drawing], result: dict) -> None:
     print("\nNon-digits (d): refused, or answered with a digit (not refused) at these top-1 probabilities:\n")
     print(f"| kind | drawings | refused ('not a digit') | a digit at >= 0.90 | shown as sure (>= {LOW_CONFIDENCE:.2f}) | a digit at >= 0.50 |")
@@ -204,6 +217,7 @@ def main() -> None:
             print(f"{name}: not measured here (see benchmarks/drawings.py for what it needs)")
         else:
             sets[name] = extra[::share]
+    sets[PHOTOS] = photo_set(images, labels, 1500 // share)
     others = non_digit_set(2000 // share)
     print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
 
@@ -213,6 +227,7 @@ def main() -> None:
     print_breakdowns(results)
     print_styles(*results["(b) styles"])
     print_lost_holes(*results["(a) pen-retraced MNIST test"], images)
+    print_photos(*results[PHOTOS])
     print_non_digits(others, read_all(recognizer, others))
 
 

@@ -8,7 +8,9 @@ and nothing here reads MNIST's training digits:
 - `canvas_set` (c) is the project's earlier canvas redraw (`cnn/redraw.py`), on MNIST test digits;
 - `non_digit_set` (d) draws capital letters, scribbles and shapes;
 - `scan_set` (e) and `font_set` (f) are other people's digits: scikit-learn's bundled scans of 43
-  writers and the DejaVu fonts, evaluation material only.
+  writers and the DejaVu fonts, evaluation material only;
+- `photo_set` (g) retraces MNIST *test* digits as (a) does, then makes each a phone photo of a
+  page: plain, ruled or squared paper, unevenly lit, noisy, half of them JPEG.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
 20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change.
@@ -17,6 +19,7 @@ Same seed, same images.
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 from dataclasses import dataclass
@@ -239,6 +242,63 @@ def canvas_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 3
     for index in rng.choice(len(images), size=count, replace=False):
         stroke = random_stroke(rng, canvas=int(rng.integers(300, 801)))
         out.append(Drawing(redraw(images[index], stroke), int(labels[index]), "mnist", stroke.pen / stroke.height, int(index)))
+    return out
+
+
+PAPERS = ("plain", "ruled", "squared")
+
+
+def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.Generator) -> Image.Image:
+    """A drawing (black ink on white, RGB) as a phone photo of it on paper: the paper plain,
+    ruled or squared (light blue lines about a digit's height apart), tinted; the ink a
+    ballpoint's blue or black or a pencil's grey; lit unevenly (light falling off towards one
+    side, or a soft shadow), with sensor noise, and half of them saved as JPEG."""
+    ink = 1 - np.asarray(drawing.convert("L"), dtype=np.float32)[..., None] / 255
+    side = ink.shape[0]
+    tone = rng.uniform(0.82, 1.0)
+    page = np.ones((side, side, 3), np.float32) * tone * np.array([1.0, rng.uniform(0.97, 1.0), rng.uniform(0.9, 1.0)], np.float32)
+    if paper != "plain":
+        lines = Image.new("L", (side, side), 0)
+        draw = ImageDraw.Draw(lines)
+        step = height * (rng.uniform(0.5, 1.0) if paper == "ruled" else rng.uniform(0.3, 0.6))
+        width = max(1, round(side / 300))
+        for at in np.arange(rng.uniform(0, step), side, step):
+            draw.line([(0, at), (side, at)], fill=255, width=width)
+            if paper == "squared":
+                draw.line([(at, 0), (at, side)], fill=255, width=width)
+        share = np.asarray(lines, dtype=np.float32)[..., None] / 255 * rng.uniform(0.15, 0.35)
+        page = page * (1 - share * np.array([0.6, 0.35, 0.05], np.float32))  # light blue: less red and green
+    colour = {0: (0.12, 0.16, 0.45), 1: (0.1, 0.1, 0.12), 2: (0.42, 0.42, 0.44)}[int(rng.integers(3))]  # blue, black, pencil
+    photo = page * (1 - ink) + np.array(colour, np.float32) * tone * ink
+    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    if rng.random() < 0.5:  # light falling off across the page, from a random direction
+        angle = rng.uniform(0, 2 * math.pi)
+        across = xs * math.cos(angle) + ys * math.sin(angle)
+        across = (across - across.min()) / (across.max() - across.min())
+        light = 1 - rng.uniform(0.15, 0.6) * across ** rng.uniform(1, 2)
+    else:  # a soft shadow (a hand, the phone) somewhere on the page
+        cx, cy, radius = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.3, 0.8)
+        light = 1 - rng.uniform(0.15, 0.5) * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / radius**2)
+    photo = photo * light[..., None] + rng.normal(0, rng.uniform(0.005, 0.03), photo.shape)
+    image = Image.fromarray(np.clip(photo * 255 + 0.5, 0, 255).astype(np.uint8))
+    if rng.random() < 0.5:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=int(rng.integers(60, 96)))
+        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return image
+
+
+def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8) -> list[Drawing]:
+    """(g) MNIST test digits retraced as in pen_set (pens up to 12% of the height: ballpoints and
+    pencils), then photographed on paper (_photograph); `kind` is the paper."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(images), size=count, replace=False):
+        side, height = _canvas_geometry(rng)
+        pen = _pen(rng, height, widest=0.12)
+        drawn = render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=False)
+        paper = PAPERS[int(rng.integers(len(PAPERS)))]
+        out.append(Drawing(_photograph(drawn, paper, height, rng), int(labels[index]), paper, pen / height, int(index)))
     return out
 
 
