@@ -313,7 +313,7 @@ CSS = """
 
 EXAMPLES = [
     str(Path(__file__).resolve().parent / "examples" / name)
-    for name in ("seven_pencil.png", "three_transparent.png", "four_chalkboard.png", "two_small_corner.png", "nine_marker.png", "number_2026.png")
+    for name in ("seven_pencil.png", "three_transparent.png", "five_photo.jpg", "four_chalkboard.png", "two_small_corner.png", "nine_marker.png", "number_2026.png")
 ]
 
 with gr.Blocks(title="Digit recognizer") as demo:

@@ -21,6 +21,17 @@ MAX_WORKING_SIDE = 1024
 MIN_CONTRAST = 0.08
 # Ink weaker than this share of the strongest ink is paper texture, shadow or JPEG noise.
 INK_FLOOR = 0.2
+# A photo of a page is lit unevenly (light falling off to one side, the shadow of a hand or the
+# phone): read against its border's median, the shaded paper is as dark as ink. Where the paper
+# varies by more than this, its brightness is fitted as a smooth surface (paper_lighting) and ink
+# is what reflects less than the paper where it lies.
+UNEVEN_PAPER = 0.05
+LIGHTING_GRID = 64  # the surface is fitted on the image reduced to about this many px a side
+PAPER_DEVIATION = 0.1  # paper lies within this of a smooth surface; ink (pencil too) further
+# In such a photo, ink is kept only within this many px (at the working scale) of strong ink
+# (half the strongest or more): sensor noise, JPEG blocks and the page's lines away from the
+# strokes would otherwise stretch the digit's box over the whole page.
+NEAR_STROKES = 3
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
 # Stroke width at FINE scale, estimated by stroke_width(), on 6,000 MNIST training digits: 5th,
@@ -94,7 +105,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     """Float32 (H, W) map of ink in [0, 1], whatever the paper, ink colour or transparency.
 
     The paper is what the border shows: transparent paper means ink is alpha; opaque paper
-    means ink is the luminance difference from it, in whichever direction the ink goes.
+    means ink is the luminance difference from it, in whichever direction the ink goes. Paper
+    photographed in uneven light is fitted as a smooth surface first (paper_lighting).
     """
     image = _as_image(image)
     factor = working_factor(image.size)
@@ -118,14 +130,73 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
             opaque = _border(alpha) >= 0.5
             paper = float(np.median(_border(luminance)[opaque]))
             luminance = alpha * luminance + (1 - alpha) * paper
-        paper = float(np.median(_border(luminance)))
-        difference = paper - luminance if paper >= 0.5 else luminance - paper
+        border = _border(luminance)
+        paper = float(np.median(border))
+        dark_ink = paper >= 0.5
+        # Only a border that varies can belong to unevenly lit paper: a canvas's is one colour.
+        lighting = paper_lighting(luminance, dark_ink) if np.ptp(border) > UNEVEN_PAPER else None
+        if lighting is not None:
+            # Light falls on paper and ink alike: dark ink reflects a share of what the paper
+            # there reflects; light ink on a dark board is what is brighter than the board there.
+            difference = 1 - luminance / np.maximum(lighting, MIN_CONTRAST) if dark_ink else luminance - lighting
+            return _near_strokes(_scaled(difference))
+        difference = paper - luminance if dark_ink else luminance - paper
+        if np.median(np.abs(border - paper)) > 0:  # grain or lines along most of the border: a photo or scan of a page
+            return _near_strokes(_scaled(difference))
+    return _scaled(difference)
 
+
+def _scaled(difference: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] from the difference to the paper: the strongest ink is 1, and ink weaker than
+    INK_FLOOR of it is paper; no ink at all when the strongest is under MIN_CONTRAST."""
     contrast = float(difference.max(initial=0))
     if contrast < MIN_CONTRAST:
         return np.zeros(difference.shape, dtype=np.float32)
     ink = (difference / contrast - INK_FLOOR) / (1 - INK_FLOOR)
     return np.clip(ink, 0, 1).astype(np.float32)
+
+
+def _near_strokes(ink: np.ndarray) -> np.ndarray:
+    """`ink` without what lies further than NEAR_STROKES px from strong ink (half the strongest)."""
+    size = 2 * NEAR_STROKES + 1
+    near = window_extreme(np.pad(ink >= 0.5, NEAR_STROKES), size, np.maximum)[NEAR_STROKES:-NEAR_STROKES, NEAR_STROKES:-NEAR_STROKES]
+    return np.where(near, ink, 0).astype(np.float32)
+
+
+def paper_lighting(luminance: np.ndarray, dark_ink: bool, rounds: int = 5) -> np.ndarray | None:
+    """The paper's luminance at every pixel, fitted as a quadratic surface (light falling off, a
+    soft shadow); None when that surface varies by less than UNEVEN_PAPER (evenly lit paper).
+
+    The fit sees the image in cells of about 1/LIGHTING_GRID of its side, each as its lightest
+    pixel (its darkest for light ink on a board): the paper wherever a cell holds any. It starts
+    from the paper side's half of the cells (a digit covers less than half of its picture) and
+    refits, each round leaving out what lies over 3 robust deviations (at most PAPER_DEVIATION) on
+    the ink's side of the fit.
+    """
+    height, width = luminance.shape
+    step = max(1, max(height, width) // LIGHTING_GRID)
+    rows, cols = height // step, width // step
+    if rows < 3 or cols < 3:  # too few cells for a surface of six terms: a strip of an image
+        return None
+    extreme = np.maximum if dark_ink else np.minimum
+    # Over strided views: numpy reduces a (rows, step, cols, step) array's small axes 4x slower.
+    across = extreme.reduce([luminance[: rows * step, d : cols * step : step] for d in range(step)])
+    values = extreme.reduce([across[d::step] for d in range(step)]).reshape(-1).astype(np.float64)
+    y, x = np.meshgrid((np.arange(rows) + 0.5) * step / height * 2 - 1, (np.arange(cols) + 0.5) * step / width * 2 - 1, indexing="ij")
+    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1).reshape(-1, 6)
+    towards_ink = -1.0 if dark_ink else 1.0
+    paper = values * towards_ink <= np.median(values * towards_ink)
+    for _ in range(rounds):
+        used = terms[paper]
+        coefficients = np.linalg.solve(used.T @ used + 1e-9 * np.eye(6), used.T @ values[paper])
+        residual = (values - terms @ coefficients) * towards_ink  # positive: towards the ink
+        spread = 1.4826 * np.median(np.abs(residual[paper] - np.median(residual[paper])))
+        paper = residual < min(max(3 * spread, 0.02), PAPER_DEVIATION)
+    c0, cx, cy, cxx, cxy, cyy = coefficients.astype(np.float32)
+    yf = ((np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1)[:, None]
+    xf = ((np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1)[None, :]
+    surface = (c0 + cx * xf + cxx * xf * xf) + yf * (cy + cxy * xf) + cyy * yf * yf
+    return surface if float(np.ptp(surface)) >= UNEVEN_PAPER else None
 
 
 class Prepared(NamedTuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from strokes import DIGIT_STROKES, smooth
@@ -54,16 +55,32 @@ def draw_number(
     return image
 
 
+def squared_paper_photo(digit: int) -> Image.Image:
+    """`digit` in blue ballpoint on squared paper, photographed in uneven light (darker towards
+    the bottom right, as under a hand or a phone), with a little sensor noise."""
+    page = Image.new("RGB", (400, 400), (246, 244, 236))
+    grid = ImageDraw.Draw(page)
+    for at in range(12, 400, 32):
+        grid.line([(at, 0), (at, 400)], fill=(190, 212, 236), width=2)
+        grid.line([(0, at), (400, at)], fill=(190, 212, 236), width=2)
+    draw_strokes(page, DIGIT_STROKES[digit], box=(120, 80, 150, 230), pen=9, ink=(35, 45, 120))
+    ys, xs = np.mgrid[0:400, 0:400] / 400
+    light = 1 - 0.55 * np.exp(-((xs - 0.95) ** 2 + (ys - 0.9) ** 2) / 0.35)
+    noise = np.random.default_rng(5).normal(0, 3, (400, 400, 3))
+    return Image.fromarray(np.clip(np.asarray(page) * light[..., None] + noise, 0, 255).astype(np.uint8))
+
+
 EXAMPLES = {
     "seven_pencil.png": lambda: draw_digit(7).convert("RGB"),
     "three_transparent.png": lambda: draw_digit(3, paper=(0, 0, 0, 0), ink=(30, 60, 200, 255)),
     "four_chalkboard.png": lambda: draw_digit(4, paper=(20, 50, 35, 255), ink=(235, 235, 225, 255)).convert("RGB"),
     "two_small_corner.png": lambda: draw_digit(2, box=(250, 40, 70, 100), pen=8).convert("RGB"),
     "nine_marker.png": lambda: draw_digit(9, size=(600, 500), box=(150, 30, 300, 440), pen=60).convert("RGB"),
+    "five_photo.jpg": lambda: squared_paper_photo(5),
     "number_2026.png": lambda: draw_number("2026", size=(720, 320), slant=0.15, lift=[0.0, 0.04, -0.03, 0.02]).convert("RGB"),
 }
 
 if __name__ == "__main__":
     for name, make in EXAMPLES.items():
-        make().save(HERE / name)
+        make().save(HERE / name, quality=85)  # quality: JPEG only, as a phone saves a photo
         print("wrote", HERE / name)
