@@ -139,9 +139,10 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
             # Light falls on paper and ink alike: dark ink reflects a share of what the paper
             # there reflects; light ink on a dark board is what is brighter than the board there.
             difference = 1 - luminance / np.maximum(lighting, MIN_CONTRAST) if dark_ink else luminance - lighting
-            return _near_strokes(_scaled(difference))
-        difference = paper - luminance if dark_ink else luminance - paper
-        if np.median(np.abs(border - paper)) > 0:  # grain or lines along most of the border: a photo or scan of a page
+        else:
+            difference = paper - luminance if dark_ink else luminance - paper
+        # A photo, or a scan with grain or lines along most of its border: a page, not a canvas.
+        if lighting is not None or np.median(np.abs(border - paper)) > 0:
             return _near_strokes(_scaled(difference))
     return _scaled(difference)
 
@@ -158,8 +159,7 @@ def _scaled(difference: np.ndarray) -> np.ndarray:
 
 def _near_strokes(ink: np.ndarray) -> np.ndarray:
     """`ink` without what lies further than NEAR_STROKES px from strong ink (half the strongest)."""
-    size = 2 * NEAR_STROKES + 1
-    near = window_extreme(np.pad(ink >= 0.5, NEAR_STROKES), size, np.maximum)[NEAR_STROKES:-NEAR_STROKES, NEAR_STROKES:-NEAR_STROKES]
+    near = window_extreme(ink >= 0.5, 2 * NEAR_STROKES + 1, np.maximum)
     return np.where(near, ink, 0).astype(np.float32)
 
 
