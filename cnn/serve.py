@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
@@ -184,6 +184,17 @@ def open_image(path: str | os.PathLike) -> Image.Image:
         image.load()  # decode now: a truncated file fails here, not later
     except (OSError, SyntaxError, ValueError) as err:
         raise BadImage(f"The image is damaged or truncated ({err}).") from None
+    return _upright(image)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image as people see it. A phone stores a photo as its sensor saw it, with an EXIF tag
+    saying how to turn it, which browsers follow: read as stored, a digit photographed with the
+    phone upright lies on its side. Gradio hands the file over as sent (app.py: image_mode=None)."""
+    try:
+        ImageOps.exif_transpose(image, in_place=True)
+    except Exception:  # noqa: BLE001 - a malformed EXIF block of any kind: the pixels as stored are the best guess
+        log.warning("could not apply the image's EXIF orientation; reading it as stored")
     return image
 
 

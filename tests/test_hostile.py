@@ -112,6 +112,19 @@ def test_unusual_modes_and_formats_are_read(client, tmp_path, mode, fmt):
     assert ask(client, path)["label"] == "7"
 
 
+# EXIF orientation -> how the phone stored the picture (the inverse of the turn the tag asks for).
+STORED_TURNED = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED_TURNED))
+def test_a_phone_photo_is_read_the_way_up_its_exif_tag_says(client, tmp_path, orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    path = tmp_path / "seven.jpg"
+    SEVEN.transpose(STORED_TURNED[orientation]).save(path, quality=90, exif=exif)
+    assert ask(client, path)["label"] == "7"
+
+
 def test_noise_is_never_a_confident_digit(client, tmp_path):
     rng = np.random.default_rng(0)
     for n in range(8):
