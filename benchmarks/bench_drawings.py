@@ -31,11 +31,12 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.segment import _components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from drawings import PAPERS, Drawing, canvas_set, font_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
+from drawings import DESKS, PAPERS, Drawing, canvas_set, font_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
 PHOTOS = "(g) phone photos of pen-retraced MNIST test digits"
+DESK_PHOTOS = "(h) the same, the page lying on a desk in the photo"
 # A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
 # droops (BENCHMARKS.md, bench_flagged_one.py): its top-1 is reported by lean.
 LEAN_BUCKETS = {"leaning left": (-90.0, -5.0), "upright (within 5 degrees)": (-5.0, 5.0), "leaning right": (5.0, 90.0)}
@@ -168,16 +169,17 @@ def print_lost_holes(drawings: list[Drawing], result: dict, digits: np.ndarray) 
           f"top-1 {right[lost].mean():.2%}; the other {(~lost).sum()}, {right[~lost].mean():.2%}\n")
 
 
-def top1_by_paper(drawings: list[Drawing], result: dict) -> dict[str, tuple[float, float, int]]:
-    """Photos (set (g)) per paper: the share read right, the share refused, how many."""
-    kinds, right = np.array([d.kind for d in drawings]), result["top1"] == np.array([d.label for d in drawings])
-    return {paper: (float(right[kinds == paper].mean()), float(result["refused"][kinds == paper].mean()), int((kinds == paper).sum()))
-            for paper in PAPERS}
+def top1_by_kind(drawings: list[Drawing], result: dict, kinds: tuple[str, ...]) -> dict[str, tuple[float, float, int]]:
+    """Photos per paper (set (g): PAPERS) or desk (set (h): DESKS): the share read right, the share refused, how many."""
+    kind, right = np.array([d.kind for d in drawings]), result["top1"] == np.array([d.label for d in drawings])
+    return {name: (float(right[kind == name].mean()), float(result["refused"][kind == name].mean()), int((kind == name).sum()))
+            for name in kinds}
 
 
-def print_photos(drawings: list[Drawing], result: dict) -> None:
-    print("\n(g) by paper: " + "; ".join(f"{paper} {right:.2%} read right, {refused:.2%} refused, of {count}"
-                                       for paper, (right, refused, count) in top1_by_paper(drawings, result).items()))
+def print_photos(results: dict) -> None:
+    for name, by, kinds in ((PHOTOS, "paper", PAPERS), (DESK_PHOTOS, "desk", DESKS)):
+        print(f"\n{name[:3]} by {by}: " + "; ".join(f"{kind} {right:.2%} read right, {refused:.2%} refused, of {count}"
+                                                 for kind, (right, refused, count) in top1_by_kind(*results[name], kinds).items()))
 
 
 def print_non_digits(drawings: list[Drawing], result: dict) -> None:
@@ -218,6 +220,7 @@ def main() -> None:
         else:
             sets[name] = extra[::share]
     sets[PHOTOS] = photo_set(images, labels, 1500 // share)
+    sets[DESK_PHOTOS] = photo_set(images, labels, 600 // share, seed=9, desk=True)
     others = non_digit_set(2000 // share)
     print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
 
@@ -227,7 +230,7 @@ def main() -> None:
     print_breakdowns(results)
     print_styles(*results["(b) styles"])
     print_lost_holes(*results["(a) pen-retraced MNIST test"], images)
-    print_photos(*results[PHOTOS])
+    print_photos(results)
     print_non_digits(others, read_all(recognizer, others))
 
 

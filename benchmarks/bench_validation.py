@@ -3,13 +3,15 @@
     python benchmarks/bench_validation.py [FOLDER ...] [--shifts] [--ensemble]
 
 The validation split is the last 5,000 MNIST training digits, which train.py never trains on. Each
-model folder (default: the shipped weights; "shipped" names them too) reads them five ways:
+model folder (default: the shipped weights; "shipped" names them too) reads them six ways:
 as they are, retraced with a uniform round pen (benchmarks/drawings.py's pen_set: 3,000 canvases),
 redrawn on a canvas (canvas_set: 3,000), retraced with pens of 18-35% of the digit's height
 (`thick`: 2,000; THICK_PENS, thicker than any in the benchmark: small digits drawn with a broad
 brush), and retraced then photographed on plain, ruled or squared paper under uneven light
 (`photo`: 1,500; drawings.photo_set, seed 109; each paper's top-1 and refusals in `photo_by_paper`),
-each image through the app's own reading (Recognizer.read). A sixth set, "styles", is
+and the same with the page lying on a desk that the photo shows around it (`desk`: 600; seed 111;
+by the desk in `desk_by_surface`), each image through the app's own reading (Recognizer.read).
+A seventh set, "styles", is
 the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
 benchmarks/drawings.py STYLES) uses them; they go through the benchmark's renderer; each style's
@@ -48,8 +50,8 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
-from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, top1_by_lean, top1_by_paper, top1_by_pen  # noqa: E402
-from drawings import _arc, canvas_set, pen_set, photo_set, stem_lean, style_set  # noqa: E402
+from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, top1_by_kind, top1_by_lean, top1_by_pen  # noqa: E402
+from drawings import DESKS, PAPERS, _arc, canvas_set, pen_set, photo_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -113,8 +115,9 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
         if set_name == "pen":
             row["pen_lost_hole"], row["pen_lost_hole_top1"], row["pen_kept_holes_top1"] = lost.mean(), right[lost].mean(), right[~lost].mean()
             row["pen_by_width"] = {f"{lo:.0%}-{hi:.0%}": [round(share, 4), count] for (lo, hi), (share, count) in zip(PEN_BUCKETS, top1_by_pen(drawings, right))}
-        if set_name == "photo":
-            row["photo_by_paper"] = {paper: [round(share, 4), round(refused, 4), count] for paper, (share, refused, count) in top1_by_paper(drawings, result).items()}
+        if set_name in ("photo", "desk"):
+            by, kinds = ("paper", PAPERS) if set_name == "photo" else ("surface", DESKS)
+            row[f"{set_name}_by_{by}"] = {kind: [round(share, 4), round(refused, 4), count] for kind, (share, refused, count) in top1_by_kind(drawings, result, kinds).items()}
         if set_name == "styles":  # the worst style: each must read well, not just their mean
             kinds = np.array([d.kind for d in drawings])
             each = {kind: round(float(right[kinds == kind].mean()), 3) for kind in VALIDATION_STYLES}
@@ -159,7 +162,7 @@ def main() -> None:
     drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
              "styles": style_set(200, seed=107, styles=VALIDATION_STYLES),
              "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
-             "photo": photo_set(digits, digit_labels, 1500, seed=109)}
+             "photo": photo_set(digits, digit_labels, 1500, seed=109), "desk": photo_set(digits, digit_labels, 600, seed=111, desk=True)}
 
     lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
     for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))

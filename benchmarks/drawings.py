@@ -10,10 +10,12 @@ and nothing here reads MNIST's training digits:
 - `scan_set` (e) and `font_set` (f) are other people's digits: scikit-learn's bundled scans of 43
   writers and the DejaVu fonts, evaluation material only;
 - `photo_set` (g) retraces MNIST *test* digits as (a) does, then makes each a phone photo of a
-  page: plain, ruled or squared paper, unevenly lit, noisy, half of them JPEG.
+  page: plain, ruled or squared paper, unevenly lit, noisy, half of them JPEG; with `desk` (h),
+  the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
-20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change.
+20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change (the
+photos of (h) are that canvas with the page and desk around it, 1.2-1.9 times as large).
 Same seed, same images.
 """
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -248,29 +250,38 @@ def canvas_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 3
 PAPERS = ("plain", "ruled", "squared")
 
 
-def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.Generator) -> Image.Image:
+def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.Generator, desk: str | None = None) -> Image.Image:
     """A drawing (black ink on white, RGB) as a phone photo of it on paper: the paper plain,
     ruled or squared (light blue lines about a digit's height apart), tinted; the ink a
     ballpoint's blue or black or a pencil's grey; lit unevenly (light falling off towards one
-    side, or a soft shadow), with sensor noise, and half of them saved as JPEG."""
+    side, or a soft shadow), with sensor noise, and half of them saved as JPEG. With `desk` (one of
+    DESKS), the drawing is the middle of a larger page lying on that desk, which the photo shows too."""
     ink = 1 - np.asarray(drawing.convert("L"), dtype=np.float32)[..., None] / 255
     side = ink.shape[0]
+    if desk:  # the page reaches 3-75% of the drawing's side beyond it, or out of the photo
+        reach = rng.uniform(0.03, 0.75, 4) * side
+        left, top, right, bottom = np.round(reach).astype(int)
+        ink = np.pad(ink, ((top, bottom), (left, right), (0, 0)))
+    height_px, width_px = ink.shape[:2]
     tone = rng.uniform(0.82, 1.0)
-    page = np.ones((side, side, 3), np.float32) * tone * np.array([1.0, rng.uniform(0.97, 1.0), rng.uniform(0.9, 1.0)], np.float32)
+    page = np.ones((height_px, width_px, 3), np.float32) * tone * np.array([1.0, rng.uniform(0.97, 1.0), rng.uniform(0.9, 1.0)], np.float32)
     if paper != "plain":
-        lines = Image.new("L", (side, side), 0)
+        lines = Image.new("L", (width_px, height_px), 0)
         draw = ImageDraw.Draw(lines)
         step = height * (rng.uniform(0.5, 1.0) if paper == "ruled" else rng.uniform(0.3, 0.6))
         width = max(1, round(side / 300))
-        for at in np.arange(rng.uniform(0, step), side, step):
-            draw.line([(0, at), (side, at)], fill=255, width=width)
+        for at in np.arange(rng.uniform(0, step), max(height_px, width_px), step):
+            draw.line([(0, at), (width_px, at)], fill=255, width=width)
             if paper == "squared":
-                draw.line([(at, 0), (at, side)], fill=255, width=width)
+                draw.line([(at, 0), (at, height_px)], fill=255, width=width)
         share = np.asarray(lines, dtype=np.float32)[..., None] / 255 * rng.uniform(0.15, 0.35)
         page = page * (1 - share * np.array([0.6, 0.35, 0.05], np.float32))  # light blue: less red and green
     colour = {0: (0.12, 0.16, 0.45), 1: (0.1, 0.1, 0.12), 2: (0.42, 0.42, 0.44)}[int(rng.integers(3))]  # blue, black, pencil
     photo = page * (1 - ink) + np.array(colour, np.float32) * tone * ink
-    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    if desk:
+        photo = _on_desk(photo, (left, top, right, bottom), side, desk, rng)
+    height_px, width_px = photo.shape[:2]
+    ys, xs = np.mgrid[0:height_px, 0:width_px].astype(np.float32) / max(height_px, width_px)
     if rng.random() < 0.5:  # light falling off across the page, from a random direction
         angle = rng.uniform(0, 2 * math.pi)
         across = xs * math.cos(angle) + ys * math.sin(angle)
@@ -288,9 +299,55 @@ def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.
     return image
 
 
-def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8) -> list[Drawing]:
+DESKS = ("wood", "dark", "grey", "white")
+
+
+def _on_desk(page: np.ndarray, reach: tuple[int, int, int, int], side: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """The page (RGB floats; the drawing's `side` px square lies `reach` px in from its left, top,
+    right and bottom edges) turned by up to 8 degrees on a desk, photographed with 10-45% of the
+    drawing's side around the drawing: the desk shows where the page ends sooner, on 1-4 sides.
+    The desk is wood (brown, with grain), dark, grey or a white table; the page casts a soft shadow."""
+    margins = rng.uniform(0.1, 0.45, 4) * side
+    shows = np.zeros(4, bool)
+    shows[rng.choice(4, size=int(rng.integers(1, 5)), replace=False)] = True
+    # Where the desk shows, the page ends 2% of the side or more before the photo does.
+    margins = np.where(shows, np.maximum(margins, np.asarray(reach) + 0.02 * side), np.minimum(margins, np.asarray(reach)))
+    left, top, right, bottom = np.round(margins).astype(int)
+    width, height = left + side + right, top + side + bottom
+    base = {"wood": np.array([1.0, 0.7, 0.45]) * rng.uniform(0.35, 0.7), "dark": np.full(3, rng.uniform(0.05, 0.25)),
+            "grey": np.full(3, rng.uniform(0.3, 0.6)) * rng.uniform(0.95, 1.05, 3), "white": np.full(3, rng.uniform(0.75, 0.95))}[kind]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) / side
+    texture = np.ones_like(xs)
+    if kind == "wood":
+        angle, period = rng.uniform(0, math.pi), rng.uniform(0.03, 0.12)
+        along = xs * math.cos(angle) + ys * math.sin(angle)
+        texture = 1 + 0.08 * np.sin(2 * math.pi * along / period + 3 * np.sin(2 * math.pi * (ys * math.cos(angle) - xs * math.sin(angle)) * 0.7))
+    desk = texture[..., None] * base.astype(np.float32)
+    # The page and its mask on a layer larger than the photo, turned about the drawing's centre,
+    # so that what the turn brings into the photo is page where the page runs on.
+    pad = side
+    reach_left, reach_top = reach[0], reach[1]
+    layer = Image.new("RGB", (width + 2 * pad, height + 2 * pad))
+    mask = Image.new("L", layer.size, 0)
+    at = (pad + left - reach_left, pad + top - reach_top)
+    layer.paste(Image.fromarray(np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)), at)
+    mask.paste(255, (*at, at[0] + page.shape[1], at[1] + page.shape[0]))
+    angle, centre = rng.uniform(-8, 8), (pad + left + side / 2, pad + top + side / 2)
+    box = (pad, pad, pad + width, pad + height)
+    layer = layer.rotate(angle, Image.Resampling.BILINEAR, center=centre).crop(box)
+    mask = mask.rotate(angle, Image.Resampling.BILINEAR, center=centre)
+    offset = np.round(rng.uniform(-0.015, 0.015, 2) * side).astype(int)
+    shadow = mask.crop((box[0] - offset[0], box[1] - offset[1], box[2] - offset[0], box[3] - offset[1]))
+    shadow = shadow.filter(ImageFilter.GaussianBlur(rng.uniform(0.005, 0.03) * side))
+    desk = desk * (1 - rng.uniform(0.2, 0.6) * np.asarray(shadow, np.float32)[..., None] / 255)
+    cover = np.asarray(mask.crop(box), np.float32)[..., None] / 255
+    return np.asarray(layer, np.float32) / 255 * cover + desk * (1 - cover)
+
+
+def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8, desk: bool = False) -> list[Drawing]:
     """(g) MNIST test digits retraced as in pen_set (pens up to 12% of the height: ballpoints and
-    pencils), then photographed on paper (_photograph); `kind` is the paper."""
+    pencils), then photographed on paper (_photograph); `kind` is the paper. With `desk` (set
+    (h)), the photo shows the page lying on a desk around it, and `kind` is the desk (DESKS)."""
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
@@ -298,7 +355,9 @@ def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8)
         pen = _pen(rng, height, widest=0.12)
         drawn = render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=False)
         paper = PAPERS[int(rng.integers(len(PAPERS)))]
-        out.append(Drawing(_photograph(drawn, paper, height, rng), int(labels[index]), paper, pen / height, int(index)))
+        surface = DESKS[int(rng.integers(len(DESKS)))] if desk else None
+        photo = _photograph(drawn, paper, height, rng, surface)
+        out.append(Drawing(photo, int(labels[index]), surface or paper, pen / height, int(index)))
     return out
 
 
