@@ -32,6 +32,11 @@ PAPER_DEVIATION = 0.1  # paper lies within this of a smooth surface; ink (pencil
 # (half the strongest or more): sensor noise, JPEG blocks and the page's lines away from the
 # strokes would otherwise stretch the digit's box over the whole page.
 NEAR_STROKES = 3
+# A photo may show the desk under the page (off_the_page): the page's paper fills at least PAGE_FILL
+# of what is not desk, and lies in a region whose cells step by less than PAGE_EDGE.
+PAGE_FILL = 0.8
+PAGE_EDGE = 0.06
+EDGE_BAND = 2 / LIGHTING_GRID
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
 # Stroke width at FINE scale, estimated by stroke_width(), on 6,000 MNIST training digits: 5th,
@@ -131,6 +136,12 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
             paper = float(np.median(_border(luminance)[opaque]))
             luminance = alpha * luminance + (1 - alpha) * paper
         border = _border(luminance)
+        # A photo or a scan with grain or lines along most of its border: a page, not a canvas.
+        grainy = np.median(np.abs(border - np.median(border))) > 0
+        if grainy:  # the paper is read inside the edge band, where a sliver of desk may lie (_off_the_edges)
+            luminance = off_the_page(luminance)
+            band = _edge_band(luminance.shape)
+            border = _border(luminance[band:-band, band:-band]) if min(luminance.shape) > 2 * band else _border(luminance)
         paper = float(np.median(border))
         dark_ink = paper >= 0.5
         # Only a border that varies can belong to unevenly lit paper: a canvas's is one colour.
@@ -141,9 +152,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
             difference = 1 - luminance / np.maximum(lighting, MIN_CONTRAST) if dark_ink else luminance - lighting
         else:
             difference = paper - luminance if dark_ink else luminance - paper
-        # A photo, or a scan with grain or lines along most of its border: a page, not a canvas.
-        if lighting is not None or np.median(np.abs(border - paper)) > 0:
-            return _near_strokes(_scaled(difference))
+        if lighting is not None or grainy:
+            return _near_strokes(_scaled(_off_the_edges(difference)))
     return _scaled(difference)
 
 
@@ -157,46 +167,157 @@ def _scaled(difference: np.ndarray) -> np.ndarray:
     return np.clip(ink, 0, 1).astype(np.float32)
 
 
+def _off_the_edges(difference: np.ndarray) -> np.ndarray:
+    """`difference` without ink that hugs the picture's edge within EDGE_BAND of its long side and
+    does not go on inwards: a sliver of desk or the page's edge, too thin for off_the_page's cells.
+    A digit that the picture cuts goes on inwards and is kept."""
+    contrast = float(difference.max(initial=0))
+    if contrast < MIN_CONTRAST:
+        return difference
+    band = _edge_band(difference.shape)
+    if min(difference.shape) <= 2 * band:
+        return difference
+    inked = difference >= INK_FLOOR * contrast
+    out = difference.copy()
+    # Views of both: top, left, bottom and right. Whether ink goes on inwards is read between the
+    # other two sides' bands, where a sliver along those sides cannot keep a corner's.
+    for side, ink in zip((out, out.T, out[::-1], out.T[::-1]), (inked, inked.T, inked[::-1], inked.T[::-1])):
+        inward = ink[band].copy()
+        inward[:band] = inward[-band:] = False
+        goes_on = window_extreme(inward[None, :], 2 * band + 1, np.maximum)[0]
+        at_edge = window_extreme(ink[:1], 2 * band + 1, np.maximum)[0]  # a stroke near the edge is spared
+        side[:band, at_edge & ~goes_on] = 0
+    return out
+
+
+def _edge_band(shape: tuple[int, ...]) -> int:
+    return math.ceil(EDGE_BAND * max(shape))
+
+
 def _near_strokes(ink: np.ndarray) -> np.ndarray:
     """`ink` without what lies further than NEAR_STROKES px from strong ink (half the strongest)."""
     near = window_extreme(ink >= 0.5, 2 * NEAR_STROKES + 1, np.maximum)
     return np.where(near, ink, 0).astype(np.float32)
 
 
-def paper_lighting(luminance: np.ndarray, dark_ink: bool, rounds: int = 5) -> np.ndarray | None:
+def paper_lighting(luminance: np.ndarray, dark_ink: bool) -> np.ndarray | None:
     """The paper's luminance at every pixel, fitted as a quadratic surface (light falling off, a
-    soft shadow); None when that surface varies by less than UNEVEN_PAPER (evenly lit paper).
-
-    The fit sees the image in cells of about 1/LIGHTING_GRID of its side, each as its lightest
-    pixel (its darkest for light ink on a board): the paper wherever a cell holds any. It starts
-    from the paper side's half of the cells (a digit covers less than half of its picture) and
-    refits, each round leaving out what lies over 3 robust deviations (at most PAPER_DEVIATION) on
-    the ink's side of the fit.
-    """
-    height, width = luminance.shape
-    step = max(1, max(height, width) // LIGHTING_GRID)
-    rows, cols = height // step, width // step
-    if rows < 3 or cols < 3:  # too few cells for a surface of six terms: a strip of an image
+    soft shadow); None when that surface varies by less than UNEVEN_PAPER (evenly lit paper)."""
+    cells = _Cells(luminance, dark_ink)
+    if not cells.enough:
         return None
-    extreme = np.maximum if dark_ink else np.minimum
-    # Over strided views: numpy reduces a (rows, step, cols, step) array's small axes 4x slower.
-    across = extreme.reduce([luminance[: rows * step, d : cols * step : step] for d in range(step)])
-    values = extreme.reduce([across[d::step] for d in range(step)]).reshape(-1).astype(np.float64)
-    y, x = np.meshgrid((np.arange(rows) + 0.5) * step / height * 2 - 1, (np.arange(cols) + 0.5) * step / width * 2 - 1, indexing="ij")
-    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1).reshape(-1, 6)
-    towards_ink = -1.0 if dark_ink else 1.0
-    paper = values * towards_ink <= np.median(values * towards_ink)
-    for _ in range(rounds):
-        used = terms[paper]
-        coefficients = np.linalg.solve(used.T @ used + 1e-9 * np.eye(6), used.T @ values[paper])
-        residual = (values - terms @ coefficients) * towards_ink  # positive: towards the ink
-        spread = 1.4826 * np.median(np.abs(residual[paper] - np.median(residual[paper])))
-        paper = residual < min(max(3 * spread, 0.02), PAPER_DEVIATION)
-    c0, cx, cy, cxx, cxy, cyy = coefficients.astype(np.float32)
-    yf = ((np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1)[:, None]
-    xf = ((np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1)[None, :]
-    surface = (c0 + cx * xf + cxx * xf * xf) + yf * (cy + cxy * xf) + cyy * yf * yf
+    surface = cells.surface(cells.fit_paper()[0])
     return surface if float(np.ptp(surface)) >= UNEVEN_PAPER else None
+
+
+def off_the_page(luminance: np.ndarray) -> np.ndarray:
+    """A photo of a page lying on a desk, with the desk made paper: the desk around the page is set
+    to the paper's fitted brightness there. Otherwise, ink would be read against the desk, and the
+    whole page would be taken for ink.
+
+    The page is the largest region of cells whose brightness never steps by PAGE_EDGE or more
+    from a cell to the next: light falls off far more gently, while the page's edge and ink
+    step sharply. Being flat and convex, the page meets every row and column of the picture in
+    one stretch. Cells outside the page and outside both their row's and their column's stretch
+    are the desk; ink is inside the page's stretches, even where it runs off the picture. The desk
+    is widened by a cell to cover the page's edge and the cells it shares."""
+    cells = _Cells(luminance, dark_ink=True)
+    if not cells.enough:
+        return luminance
+    region = _largest_smooth_region(cells.values)
+    coefficients, _ = cells.fit_paper(within=region)
+    # The paper is what lies near that surface, with the pieces of page that a large digit's
+    # strokes cut off from the region; the region's own cells stay paper, however deep a shadow.
+    page = region | (cells.values - cells.at_cells(coefficients) > -PAPER_DEVIATION)
+    desk = ~page & ~_stretches(page) & ~_stretches(page.T).T
+    # A page fills most of its stretches (ink is thin); chalk on a board or a texture does not.
+    if not desk.any() or page.sum() < PAGE_FILL * (~desk).sum():
+        return luminance
+    desk = window_extreme(desk, 3, np.maximum)
+    height, width = luminance.shape
+    pixels = np.repeat(np.repeat(desk, cells.step, axis=0), cells.step, axis=1)
+    pixels = np.pad(pixels, ((0, height - pixels.shape[0]), (0, width - pixels.shape[1])), mode="edge")
+    return np.where(pixels, cells.surface(coefficients), luminance).astype(np.float32)
+
+
+def _largest_smooth_region(values: np.ndarray) -> np.ndarray:
+    """The largest 4-connected region of cells linked by steps under PAGE_EDGE (rows, cols) bool."""
+    rows, cols = values.shape
+    across = np.abs(np.diff(values, axis=1)) < PAGE_EDGE
+    down = np.abs(np.diff(values, axis=0)) < PAGE_EDGE
+    labels = np.arange(rows * cols).reshape(rows, cols)
+    while True:  # every cell takes the smallest label it is linked to, then its label's label
+        spread = labels.copy()
+        pair = np.minimum(labels[:, :-1], labels[:, 1:])
+        spread[:, :-1] = np.where(across, np.minimum(spread[:, :-1], pair), spread[:, :-1])
+        spread[:, 1:] = np.where(across, np.minimum(spread[:, 1:], pair), spread[:, 1:])
+        pair = np.minimum(spread[:-1], spread[1:])
+        spread[:-1] = np.where(down, np.minimum(spread[:-1], pair), spread[:-1])
+        spread[1:] = np.where(down, np.minimum(spread[1:], pair), spread[1:])
+        spread = spread.reshape(-1)[spread.reshape(-1)].reshape(rows, cols)
+        if np.array_equal(spread, labels):
+            break
+        labels = spread
+    return labels == np.bincount(labels.reshape(-1)).argmax()
+
+
+def _stretches(inside: np.ndarray) -> np.ndarray:
+    """Per row, everything from its first True to its last (nothing in a row without any)."""
+    columns = np.arange(inside.shape[1])
+    has = inside.any(axis=1)
+    first = np.where(has, inside.argmax(axis=1), inside.shape[1])
+    last = inside.shape[1] - 1 - inside[:, ::-1].argmax(axis=1)
+    return (columns >= first[:, None]) & (columns <= last[:, None])
+
+
+class _Cells:
+    """An image seen in cells of about 1/LIGHTING_GRID of its side, each as its lightest pixel (its
+    darkest for light ink on a board): the paper wherever a cell holds any."""
+
+    def __init__(self, luminance: np.ndarray, dark_ink: bool) -> None:
+        self.shape = height, width = luminance.shape
+        self.dark_ink = dark_ink
+        self.step = step = max(1, max(height, width) // LIGHTING_GRID)
+        rows, cols = height // step, width // step
+        self.enough = rows >= 3 and cols >= 3  # fewer cells cannot fit a surface of six terms
+        if not self.enough:
+            return
+        extreme = np.maximum if dark_ink else np.minimum
+        # Over strided views: numpy reduces a (rows, step, cols, step) array's small axes 4x slower.
+        across = extreme.reduce([luminance[: rows * step, d : cols * step : step] for d in range(step)])
+        self.values = extreme.reduce([across[d::step] for d in range(step)]).astype(np.float64)
+        y, x = np.meshgrid((np.arange(rows) + 0.5) * step / height * 2 - 1, (np.arange(cols) + 0.5) * step / width * 2 - 1, indexing="ij")
+        self.terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1).reshape(-1, 6)
+
+    def fit_paper(self, rounds: int = 5, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The quadratic surface's coefficients, and which cells are paper (rows, cols).
+
+        It starts from the paper side's half of the cells (`within` these, if given: a digit
+        covers less than half of its picture) and refits, each round leaving out what lies over 3
+        robust deviations (at most PAPER_DEVIATION) on the ink's side of the fit."""
+        values = self.values.reshape(-1)
+        within = np.ones(values.shape, bool) if within is None else within.reshape(-1)
+        towards_ink = -1.0 if self.dark_ink else 1.0
+        paper = within & (values * towards_ink <= np.median(values[within] * towards_ink))
+        for _ in range(rounds):
+            used = self.terms[paper]
+            coefficients = np.linalg.solve(used.T @ used + 1e-9 * np.eye(6), used.T @ values[paper])
+            residual = (values - self.terms @ coefficients) * towards_ink  # positive: towards the ink
+            spread = 1.4826 * np.median(np.abs(residual[paper] - np.median(residual[paper])))
+            paper = within & (residual < min(max(3 * spread, 0.02), PAPER_DEVIATION))
+        return coefficients, paper.reshape(self.values.shape)
+
+    def at_cells(self, coefficients: np.ndarray) -> np.ndarray:
+        """The surface at the cells' centres (rows, cols)."""
+        return (self.terms @ coefficients).reshape(self.values.shape)
+
+    def surface(self, coefficients: np.ndarray) -> np.ndarray:
+        """The surface at every pixel of the image."""
+        height, width = self.shape
+        c0, cx, cy, cxx, cxy, cyy = coefficients.astype(np.float32)
+        yf = ((np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1)[:, None]
+        xf = ((np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1)[None, :]
+        return (c0 + cx * xf + cxx * xf * xf) + yf * (cy + cxy * xf) + cyy * yf * yf
 
 
 class Prepared(NamedTuple):
