@@ -177,16 +177,22 @@ def _off_the_edges(difference: np.ndarray) -> np.ndarray:
     band = _edge_band(difference.shape)
     if min(difference.shape) <= 2 * band:
         return difference
-    inked = difference >= INK_FLOOR * contrast
-    out = difference.copy()
-    # Views of both: top, left, bottom and right. Whether ink goes on inwards is read between the
-    # other two sides' bands, where a sliver along those sides cannot keep a corner's.
-    for side, ink in zip((out, out.T, out[::-1], out.T[::-1]), (inked, inked.T, inked[::-1], inked.T[::-1])):
-        inward = ink[band].copy()
+    level = INK_FLOOR * contrast
+    reach = np.ones(2 * band + 1)
+    drops = []
+    # Top, left, bottom and right. Whether ink goes on inwards is read between the other two
+    # sides' bands, where a sliver along those sides cannot keep a corner's.
+    for side in (difference, difference.T, difference[::-1], difference.T[::-1]):
+        inward = side[band] >= level
         inward[:band] = inward[-band:] = False
-        goes_on = window_extreme(inward[None, :], 2 * band + 1, np.maximum)[0]
-        at_edge = window_extreme(ink[:1], 2 * band + 1, np.maximum)[0]  # a stroke near the edge is spared
-        side[:band, at_edge & ~goes_on] = 0
+        goes_on = np.convolve(inward, reach, mode="same") > 0
+        at_edge = np.convolve(side[0] >= level, reach, mode="same") > 0  # a stroke near the edge is spared
+        drops.append(at_edge & ~goes_on)
+    if not any(drop.any() for drop in drops):
+        return difference
+    out = difference.copy()
+    for side, drop in zip((out, out.T, out[::-1], out.T[::-1]), drops):  # views: writing them writes out
+        side[:band, drop] = 0
     return out
 
 
@@ -225,6 +231,8 @@ def off_the_page(luminance: np.ndarray) -> np.ndarray:
     if not cells.enough:
         return luminance
     region = _largest_smooth_region(cells.values)
+    if not (~region & ~_stretches(region) & ~_stretches(region.T).T).any():
+        return luminance  # nothing lies outside the region's stretches, nor then outside the page's
     coefficients, _ = cells.fit_paper(within=region)
     # The paper is what lies near that surface, with the pieces of page that a large digit's
     # strokes cut off from the region; the region's own cells stay paper, however deep a shadow.
