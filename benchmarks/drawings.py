@@ -15,7 +15,7 @@ and nothing here reads MNIST's training digits:
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
 20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change (the
-photos of (h) are that canvas with the page and desk around it, 1.2-1.9 times as large).
+photos of (h) are that canvas with the page and desk around it, up to 2.5 times as large).
 Same seed, same images.
 """
 
@@ -305,7 +305,7 @@ DESKS = ("wood", "dark", "grey", "white")
 def _on_desk(page: np.ndarray, reach: tuple[int, int, int, int], side: int, kind: str, rng: np.random.Generator) -> np.ndarray:
     """The page (RGB floats; the drawing's `side` px square lies `reach` px in from its left, top,
     right and bottom edges) turned by up to 8 degrees on a desk, photographed with 10-45% of the
-    drawing's side around the drawing: the desk shows where the page ends sooner, on 1-4 sides.
+    drawing's side around the drawing, widened or narrowed so that the desk shows on 1-4 sides.
     The desk is wood (brown, with grain), dark, grey or a white table; the page casts a soft shadow."""
     margins = rng.uniform(0.1, 0.45, 4) * side
     shows = np.zeros(4, bool)
@@ -326,10 +326,9 @@ def _on_desk(page: np.ndarray, reach: tuple[int, int, int, int], side: int, kind
     # The page and its mask on a layer larger than the photo, turned about the drawing's centre,
     # so that what the turn brings into the photo is page where the page runs on.
     pad = side
-    reach_left, reach_top = reach[0], reach[1]
     layer = Image.new("RGB", (width + 2 * pad, height + 2 * pad))
     mask = Image.new("L", layer.size, 0)
-    at = (pad + left - reach_left, pad + top - reach_top)
+    at = (pad + left - reach[0], pad + top - reach[1])
     layer.paste(Image.fromarray(np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)), at)
     mask.paste(255, (*at, at[0] + page.shape[1], at[1] + page.shape[0]))
     angle, centre = rng.uniform(-8, 8), (pad + left + side / 2, pad + top + side / 2)

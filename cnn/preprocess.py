@@ -222,11 +222,12 @@ def off_the_page(luminance: np.ndarray) -> np.ndarray:
     whole page would be taken for ink.
 
     The page is the largest region of cells whose brightness never steps by PAGE_EDGE or more
-    from a cell to the next: light falls off far more gently, while the page's edge and ink
-    step sharply. Being flat and convex, the page meets every row and column of the picture in
-    one stretch. Cells outside the page and outside both their row's and their column's stretch
-    are the desk; ink is inside the page's stretches, even where it runs off the picture. The desk
-    is widened by a cell to cover the page's edge and the cells it shares."""
+    from a cell to the next (light falls off far more gently; the page's edge and ink step
+    sharply), with every cell within PAPER_DEVIATION of the paper surface fitted on it. Being flat
+    and convex, the page meets every row and column of the picture in one stretch. Cells outside
+    the page and outside both their row's and their column's stretch are the desk; ink is inside
+    the page's stretches, even where it runs off the picture. The desk is widened by a cell to
+    cover the page's edge and the cells it shares."""
     cells = _Cells(luminance, dark_ink=True)
     if not cells.enough:
         return luminance
