@@ -201,6 +201,13 @@ def read_upload(path: str | None) -> tuple:
     return show(number, NOTHING_FOUND)
 
 
+def read_upload_value(upload: dict | None) -> tuple:
+    """read_upload on the upload box's value as sent (its event has preprocess=False): gr.Image
+    would open the file with PIL first, and a file that is no image would fail there with a bare
+    "Error" instead of open_image's message."""
+    return read_upload(None if upload is None else upload.get("path"))
+
+
 def keep_correction(image, digit: str, session: str) -> str:
     """Keep `image` as a drawing of `digit`: a line for the visitor, "error: <why>" when it is not kept."""
     if CORRECTIONS is None:
@@ -403,9 +410,10 @@ with gr.Blocks(title="Digit recognizer") as demo:
     )
     gr.on(
         triggers=[upload.change, upload_tab.select],
-        fn=read_upload,
+        fn=read_upload_value,
         inputs=upload,
         outputs=[label, status, seen, table],
+        preprocess=False,
         show_progress="hidden",
         api_visibility="private",
     )

@@ -172,6 +172,8 @@ def open_image(path: str | os.PathLike) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except UnidentifiedImageError:
+        if _is_heif(path):
+            raise BadImage("This is a HEIC photo, which this app cannot read: save it as JPEG or PNG and upload that.") from None
         raise BadImage("This file is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF).") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # PIL's own, larger limit
         raise BadImage(f"The image is too large: the limit is {MAX_PIXELS // 1_000_000} megapixels.") from None
@@ -185,6 +187,16 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     except (OSError, SyntaxError, ValueError) as err:
         raise BadImage(f"The image is damaged or truncated ({err}).") from None
     return _upright(image)
+
+
+# The ISO media brands of HEIF images: an iPhone's photos are HEIC unless set to "Most Compatible".
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _is_heif(path: Path) -> bool:
+    with open(path, "rb") as file:
+        head = file.read(12)
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
 def _upright(image: Image.Image) -> Image.Image:

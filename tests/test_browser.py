@@ -146,6 +146,25 @@ def test_the_answer_is_about_the_tab_in_view(app_url, browser):
     page.close()
 
 
+HEIC = (24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(2000)  # an iPhone photo's header
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("notes.png", b"just some text", "This file is not an image"), ("IMG_0001.heic", HEIC, "This is a HEIC photo")],
+)
+def test_an_upload_that_is_no_image_we_read_gets_its_message(app_url, browser, tmp_path, name, content, message):
+    """Through the upload box, where gr.Image would open the file itself and answer a bare "Error"."""
+    page, status = open_page(browser, app_url, (1280, 800))
+    page.get_by_role("tab", name="Upload a picture").click()
+    (tmp_path / name).write_bytes(content)
+    page.locator("#upload input[type=file]").set_input_files(str(tmp_path / name))
+    expect(status).to_contain_text(message, timeout=15_000)
+    page.locator("#examples").get_by_role("button").nth(1).click()  # and the box still reads pictures
+    expect(status).to_contain_text("It's a 3", timeout=15_000)
+    page.close()
+
+
 def test_a_canvas_cleared_at_once_stays_cleared(app_url, browser):
     """Gradio 6.31's sketchpad, once cleared, can send the drawing it just cleared with a later event
     (about 0.5 s after). Cleared right after an answer, the page must not bring that answer back."""

@@ -39,6 +39,7 @@ BAD_FILES = {
     "truncated.png": (encode(SEVEN)[:2000], "damaged or truncated"),
     "huge_12000.png": (black_png(12000, 12000, rows=10), "limit is 25 megapixels"),
     "bomb_60000.png": (black_png(60000, 60000, rows=2), "limit is 25 megapixels"),
+    "IMG_0001.heic": ((24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(2000), "HEIC photo"),
 }
 
 
