@@ -36,6 +36,7 @@ NEAR_STROKES = 3
 # of what is not desk, and lies in a region whose cells step by less than PAGE_EDGE.
 PAGE_FILL = 0.8
 PAGE_EDGE = 0.06
+MIN_PAGE = 0.25  # of the photo's cells: the page is at least a quarter of the photo
 EDGE_BAND = 2 / LIGHTING_GRID
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
@@ -232,6 +233,8 @@ def off_the_page(luminance: np.ndarray) -> np.ndarray:
     if not cells.enough:
         return luminance
     region = _largest_smooth_region(cells.values)
+    if region.mean() < MIN_PAGE:  # no page: noise, or a texture
+        return luminance
     if not (~region & ~_stretches(region) & ~_stretches(region.T).T).any():
         return luminance  # nothing lies outside the region's stretches, nor then outside the page's
     coefficients, _ = cells.fit_paper(within=region)
