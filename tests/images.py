@@ -38,3 +38,8 @@ def encode(image: Image.Image, fmt: str = "PNG") -> bytes:
 
 def noise(rng: np.random.Generator, size: int = 200) -> Image.Image:
     return Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8))
+
+
+# The start of a HEIC file (an iPhone's photos, unless set to "Most Compatible"): an ISO media
+# "ftyp" box with the heic brand, which Pillow cannot read.
+HEIC = (24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(2000)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from images import HEIC
 from strokes import DIGIT_STROKES, smooth  # examples/strokes.py: examples/ is on pytest's pythonpath
 
 pytestmark = pytest.mark.browser
@@ -144,9 +145,6 @@ def test_the_answer_is_about_the_tab_in_view(app_url, browser):
     expect(status).to_contain_text("It's a 7", timeout=15_000)  # the drawing is still there, read again
     assert top1(page) == "7"
     page.close()
-
-
-HEIC = (24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(2000)  # an iPhone photo's header
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from helpers import ROOT
-from images import black_png, encode, noise
+from images import HEIC, black_png, encode, noise
 
 SEVEN = Image.open(ROOT / "examples" / "seven_pencil.png").convert("RGB")
 
@@ -39,7 +39,7 @@ BAD_FILES = {
     "truncated.png": (encode(SEVEN)[:2000], "damaged or truncated"),
     "huge_12000.png": (black_png(12000, 12000, rows=10), "limit is 25 megapixels"),
     "bomb_60000.png": (black_png(60000, 60000, rows=2), "limit is 25 megapixels"),
-    "IMG_0001.heic": ((24).to_bytes(4, "big") + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(2000), "HEIC photo"),
+    "IMG_0001.heic": (HEIC, "HEIC photo"),
 }
 
 
