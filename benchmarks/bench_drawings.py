@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,8 @@ from drawings import DESKS, PAPERS, Drawing, canvas_set, font_set, non_digit_set
 from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
+PENS = "(a) pen-retraced MNIST test"
+STYLES = "(b) styles"
 PHOTOS = "(g) phone photos of pen-retraced MNIST test digits"
 DESK_PHOTOS = "(h) the same, the page lying on a desk in the photo"
 # A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
@@ -141,7 +144,8 @@ def print_breakdowns(sets: dict[str, tuple[list[Drawing], dict]]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def print_styles(drawings: list[Drawing], result: dict) -> None:
+def print_styles(drawings: list[Drawing], result: dict, flag_leans: np.ndarray) -> None:
+    """`flag_leans`: stem_lean of each "european 1 (flag)" drawing, in order (flag_leans())."""
     print("\nStyles (b), each:\n")
     print("| style | top-1 | refused | read as |")
     print("|---|---|---|---|")
@@ -157,13 +161,17 @@ def print_styles(drawings: list[Drawing], result: dict) -> None:
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(misreads.items(), key=lambda kv: -kv[1])) or "-"
         print(f"| {kind} | {(top1 == label).mean():.1%} | {result['refused'][indices].mean():.1%} | {shown} |")
     flagged = by_kind["european 1 (flag)"]
-    split = top1_by_lean(np.array([stem_lean(drawings[i].image) for i in flagged]), result["top1"][flagged] == 1)
+    split = top1_by_lean(flag_leans, result["top1"][flagged] == 1)
     print("\nEuropean 1 (flag) by the lean of its stem (`stem_lean`, measured on each drawing): "
           + "; ".join(f"{name} {share:.1%} of {count}" for name, (share, count) in split.items()))
 
 
-def print_lost_holes(drawings: list[Drawing], result: dict, digits: np.ndarray) -> None:
-    lost = lost_hole(drawings, digits)
+def flag_leans(drawings: list[Drawing]) -> np.ndarray:
+    return np.array([stem_lean(d.image) for d in drawings if d.kind == "european 1 (flag)"])
+
+
+def print_lost_holes(drawings: list[Drawing], result: dict, lost: np.ndarray) -> None:
+    """`lost`: lost_hole() of the drawings."""
     right = result["top1"] == np.array([d.label for d in drawings])
     print(f"(a) by the holes of the retrace: {lost.sum()} of {len(drawings)} ({lost.mean():.1%}) lost a hole of their MNIST digit, "
           f"top-1 {right[lost].mean():.2%}; the other {(~lost).sum()}, {right[~lost].mean():.2%}\n")
@@ -195,6 +203,10 @@ def print_non_digits(drawings: list[Drawing], result: dict) -> None:
         print(f"| {kind} | {inside.sum()} | {result['refused'][inside].mean():.1%} | " + " | ".join(cells) + " |")
 
 
+def every(drawings: list[Drawing] | None, share: int) -> list[Drawing] | None:
+    return None if drawings is None else drawings[::share]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", default="shipped", help='model folder ("shipped", the default: the shipped weights)')
@@ -207,29 +219,41 @@ def main() -> None:
     images, labels = load_mnist(default_data_dir(), train=False)  # MNIST *test* digits only
     images, labels = images.squeeze(1).numpy(), labels.numpy()
 
-    started = time.perf_counter()
-    sets = {
-        "(a) pen-retraced MNIST test": pen_set(images, labels, 4000 // share),
-        "(b) styles": style_set(400 // share),
-        "(c) canvas redraw (earlier benchmark)": canvas_set(images, labels, 2000 // share),
+    # Each set is read as soon as it is made, and only what the tables need is kept of it: the
+    # images of every set at once took about 18 GB.
+    makers = {
+        PENS: lambda: pen_set(images, labels, 4000 // share),
+        STYLES: lambda: style_set(400 // share),
+        "(c) canvas redraw (earlier benchmark)": lambda: canvas_set(images, labels, 2000 // share),
+        # Material from outside the project, when the machine has it (printed as missing otherwise).
+        "(e) scans by 43 other writers (scikit-learn)": lambda: every(scan_set(), share),
+        "(f) DejaVu fonts": lambda: every(font_set(), share),
+        PHOTOS: lambda: photo_set(images, labels, 1500 // share),
+        DESK_PHOTOS: lambda: photo_set(images, labels, 600 // share, seed=9, desk=True),
     }
-    # Material from outside the project, when the machine has it (printed as missing otherwise).
-    for name, extra in (("(e) scans by 43 other writers (scikit-learn)", scan_set()), ("(f) DejaVu fonts", font_set())):
-        if extra is None:
+    results, making, started = {}, 0.0, time.perf_counter()
+    for name, make in makers.items():
+        begun = time.perf_counter()
+        drawings = make()
+        making += time.perf_counter() - begun
+        if drawings is None:
             print(f"{name}: not measured here (see benchmarks/drawings.py for what it needs)")
-        else:
-            sets[name] = extra[::share]
-    sets[PHOTOS] = photo_set(images, labels, 1500 // share)
-    sets[DESK_PHOTOS] = photo_set(images, labels, 600 // share, seed=9, desk=True)
+            continue
+        result = read_all(recognizer, drawings)
+        if name == PENS:
+            lost = lost_hole(drawings, images)
+        if name == STYLES:
+            leans = flag_leans(drawings)
+        results[name] = ([replace(d, image=None) for d in drawings], result)
     others = non_digit_set(2000 // share)
-    print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {time.perf_counter() - started:.0f} s\n")
+    print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {making:.0f} s, "
+          f"made and read in {time.perf_counter() - started:.0f} s\n")
 
-    results = {name: (drawings, read_all(recognizer, drawings)) for name, drawings in sets.items()}
     rows = [digit_report(name, drawings, result) for name, (drawings, result) in results.items()]
     print_digit_sets(rows)
     print_breakdowns(results)
-    print_styles(*results["(b) styles"])
-    print_lost_holes(*results["(a) pen-retraced MNIST test"], images)
+    print_styles(*results[STYLES], leans)
+    print_lost_holes(*results[PENS], lost)
     print_photos(results)
     print_non_digits(others, read_all(recognizer, others))
 

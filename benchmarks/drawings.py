@@ -41,7 +41,7 @@ Polyline = np.ndarray  # (K, 2) points (x, y), y down
 
 @dataclass(frozen=True)
 class Drawing:
-    image: Image.Image
+    image: Image.Image | None  # None once read: bench_drawings keeps only what its tables need
     label: int  # the digit; -1 for a non-digit
     kind: str  # the style or non-digit kind; "mnist" for sets (a) and (c)
     pen_ratio: float  # pen width / digit height (0 when the pen is not uniform)
