@@ -144,8 +144,8 @@ def print_breakdowns(sets: dict[str, tuple[list[Drawing], dict]]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def print_styles(drawings: list[Drawing], result: dict, flag_leans: np.ndarray) -> None:
-    """`flag_leans`: stem_lean of each "european 1 (flag)" drawing, in order (flag_leans())."""
+def print_styles(drawings: list[Drawing], result: dict, leans: np.ndarray) -> None:
+    """`leans`: stem_leans(drawings, "european 1 (flag)")."""
     print("\nStyles (b), each:\n")
     print("| style | top-1 | refused | read as |")
     print("|---|---|---|---|")
@@ -160,14 +160,14 @@ def print_styles(drawings: list[Drawing], result: dict, flag_leans: np.ndarray) 
             misreads["refused" if t < 0 else str(t)] += 1
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(misreads.items(), key=lambda kv: -kv[1])) or "-"
         print(f"| {kind} | {(top1 == label).mean():.1%} | {result['refused'][indices].mean():.1%} | {shown} |")
-    flagged = by_kind["european 1 (flag)"]
-    split = top1_by_lean(flag_leans, result["top1"][flagged] == 1)
+    split = top1_by_lean(leans, result["top1"] == 1)  # only the flagged 1s have a lean
     print("\nEuropean 1 (flag) by the lean of its stem (`stem_lean`, measured on each drawing): "
           + "; ".join(f"{name} {share:.1%} of {count}" for name, (share, count) in split.items()))
 
 
-def flag_leans(drawings: list[Drawing]) -> np.ndarray:
-    return np.array([stem_lean(d.image) for d in drawings if d.kind == "european 1 (flag)"])
+def stem_leans(drawings: list[Drawing], kind: str) -> np.ndarray:
+    """Per drawing: the lean of its stem (stem_lean) for the drawings of `kind`, NaN for the others."""
+    return np.array([stem_lean(d.image) if d.kind == kind else np.nan for d in drawings])
 
 
 def print_lost_holes(drawings: list[Drawing], result: dict, lost: np.ndarray) -> None:
@@ -243,7 +243,7 @@ def main() -> None:
         if name == PENS:
             lost = lost_hole(drawings, images)
         if name == STYLES:
-            leans = flag_leans(drawings)
+            leans = stem_leans(drawings, "european 1 (flag)")
         results[name] = ([replace(d, image=None) for d in drawings], result)
     others = non_digit_set(2000 // share)
     print(f"weights: {args.weights}; temperature {model.temperature:g}; drawings made in {making:.0f} s, "

@@ -50,8 +50,8 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
-from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, top1_by_kind, top1_by_lean, top1_by_pen  # noqa: E402
-from drawings import DESKS, PAPERS, _arc, canvas_set, pen_set, photo_set, stem_lean, style_set  # noqa: E402
+from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, stem_leans, top1_by_kind, top1_by_lean, top1_by_pen  # noqa: E402
+from drawings import DESKS, PAPERS, _arc, canvas_set, pen_set, photo_set, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -89,15 +89,10 @@ class Averaged:
         return torch.stack(each).mean(0)
 
 
-def long_flag_leans(drawings: list) -> np.ndarray:
-    """Per styles drawing: the lean of its stem for the 1s with a long flag, NaN for the others."""
-    return np.array([stem_lean(d.image) if d.kind == "1 long flag" else np.nan for d in drawings])
-
-
 def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray, lean: np.ndarray,
            for_line: tuple) -> tuple[dict, dict[str, np.ndarray]]:
     """The model's row of measurements, and per set which images it read right. `lost` (which pen
-    drawings lost a hole), `lean` (long_flag_leans of the styles) and `for_line` (bench_confidence's
+    drawings lost a hole), `lean` (stem_leans of the styles' 1s with a long flag) and `for_line` (bench_confidence's
     validation_digits) depend on the drawings alone, so they are made once for all models."""
     images, labels = clean
     line = own_line(recognizer.model, for_line)
@@ -164,7 +159,7 @@ def main() -> None:
              "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
              "photo": photo_set(digits, digit_labels, 1500, seed=109), "desk": photo_set(digits, digit_labels, 600, seed=111, desk=True)}
 
-    lost, lean = lost_hole(drawn["pen"], digits), long_flag_leans(drawn["styles"])
+    lost, lean = lost_hole(drawn["pen"], digits), stem_leans(drawn["styles"], "1 long flag")
     for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(load_weights(f)) for f in args.folders}
