@@ -10,7 +10,9 @@ redrawn on a canvas (canvas_set: 3,000), retraced with pens of 18-35% of the dig
 brush), and retraced then photographed on plain, ruled or squared paper under uneven light
 (`photo`: 1,500; drawings.photo_set, seed 109; each paper's top-1 and refusals in `photo_by_paper`),
 and the same with the page lying on a desk that the photo shows around it (`desk`: 600; seed 111;
-by the desk in `desk_by_surface`), each image through the app's own reading (Recognizer.read).
+by the desk in `desk_by_surface`), and photos of ruled notebook or legal-pad paper with its margin
+line (`margin`: 600; seed 113; by where the line lies in `margin_by_line`), each image through the
+app's own reading (Recognizer.read).
 A seventh set, "styles", is
 the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
@@ -51,7 +53,7 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, stem_leans, top1_by_kind, top1_by_lean, top1_by_pen  # noqa: E402
-from drawings import DESKS, PAPERS, _arc, canvas_set, pen_set, photo_set, style_set  # noqa: E402
+from drawings import DESKS, MARGINS, PAPERS, _arc, canvas_set, pen_set, photo_set, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -110,8 +112,8 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
         if set_name == "pen":
             row["pen_lost_hole"], row["pen_lost_hole_top1"], row["pen_kept_holes_top1"] = lost.mean(), right[lost].mean(), right[~lost].mean()
             row["pen_by_width"] = {f"{lo:.0%}-{hi:.0%}": [round(share, 4), count] for (lo, hi), (share, count) in zip(PEN_BUCKETS, top1_by_pen(drawings, right))}
-        if set_name in ("photo", "desk"):
-            by, kinds = ("paper", PAPERS) if set_name == "photo" else ("surface", DESKS)
+        if set_name in ("photo", "desk", "margin"):
+            by, kinds = {"photo": ("paper", PAPERS), "desk": ("surface", DESKS), "margin": ("line", MARGINS)}[set_name]
             row[f"{set_name}_by_{by}"] = {kind: [round(share, 4), round(refused, 4), count] for kind, (share, refused, count) in top1_by_kind(drawings, result, kinds).items()}
         if set_name == "styles":  # the worst style: each must read well, not just their mean
             kinds = np.array([d.kind for d in drawings])
@@ -157,7 +159,8 @@ def main() -> None:
     drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
              "styles": style_set(200, seed=107, styles=VALIDATION_STYLES),
              "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
-             "photo": photo_set(digits, digit_labels, 1500, seed=109), "desk": photo_set(digits, digit_labels, 600, seed=111, desk=True)}
+             "photo": photo_set(digits, digit_labels, 1500, seed=109), "desk": photo_set(digits, digit_labels, 600, seed=111, desk=True),
+             "margin": photo_set(digits, digit_labels, 600, seed=113, margin=True)}
 
     lost, lean = lost_hole(drawn["pen"], digits), stem_leans(drawn["styles"], "1 long flag")
     for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))

@@ -11,7 +11,9 @@ and nothing here reads MNIST's training digits:
   writers and the DejaVu fonts, evaluation material only;
 - `photo_set` (g) retraces MNIST *test* digits as (a) does, then makes each a phone photo of a
   page: plain, ruled or squared paper, unevenly lit, noisy, half of them JPEG; with `desk` (h),
-  the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides.
+  the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides; with
+  `margin` (i), the page is ruled notebook or legal-pad paper with its red margin line (or a header
+  line) beside, through or above the digit.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
 20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change (the
@@ -250,7 +252,8 @@ def canvas_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 3
 PAPERS = ("plain", "ruled", "squared")
 
 
-def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.Generator, desk: str | None = None) -> Image.Image:
+def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.Generator, desk: str | None = None,
+                margin: str | None = None) -> Image.Image:
     """A drawing (black ink on white, RGB) as a phone photo of it on paper: the paper plain,
     ruled or squared (light blue lines about a digit's height apart), tinted; the ink a
     ballpoint's blue or black or a pencil's grey; lit unevenly (light falling off towards one
@@ -276,6 +279,8 @@ def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.
                 draw.line([(at, 0), (at, height_px)], fill=255, width=width)
         share = np.asarray(lines, dtype=np.float32)[..., None] / 255 * rng.uniform(0.15, 0.35)
         page = page * (1 - share * np.array([0.6, 0.35, 0.05], np.float32))  # light blue: less red and green
+    if margin:
+        page = _margin_lines(page, ink[..., 0], height, margin, rng)
     colour = {0: (0.12, 0.16, 0.45), 1: (0.1, 0.1, 0.12), 2: (0.42, 0.42, 0.44)}[int(rng.integers(3))]  # blue, black, pencil
     photo = page * (1 - ink) + np.array(colour, np.float32) * tone * ink
     if desk:
@@ -297,6 +302,44 @@ def _photograph(drawing: Image.Image, paper: str, height: float, rng: np.random.
         image.save(buffer, "JPEG", quality=int(rng.integers(60, 96)))
         image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     return image
+
+
+# Where a notebook's margin line lies: beside the digit (left of it, or right where the digit
+# leaves no room), through it (a number written in the margin), a legal pad's two lines (on
+# yellow paper), or the page's header line above the digit.
+MARGINS = ("beside", "through", "double", "header")
+
+
+def _margin_lines(page: np.ndarray, ink: np.ndarray, height: float, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """The page (RGB floats, the drawing's `ink` on it still to come) with a margin line drawn edge
+    to edge (red or pink; the header line red or blue), 1.5-3 times as wide as the ruled lines,
+    turned by up to 2 degrees, where MARGINS says."""
+    side = ink.shape[0]
+    rows, cols = np.flatnonzero(ink.max(1) > 0.5), np.flatnonzero(ink.max(0) > 0.5)
+    if kind == "double":
+        page = page * np.array([1.0, 0.97, 0.72], np.float32)  # a legal pad's yellow
+    across = kind == "header"
+    first, last = (rows[0], rows[-1]) if across else (cols[0], cols[-1])
+    room_before, room_after = first - 0.02 * side, side - 0.02 * side - last
+    gap = rng.uniform(0.02, 0.25) * side
+    if kind == "through" or max(room_before, room_after) < 0.02 * side:
+        at = [rng.uniform(first, last)]
+    else:
+        before = room_before >= 0.02 * side and (across or room_after < 0.02 * side or rng.random() < 0.8)
+        at = [first - min(gap, room_before) if before else last + min(gap, room_after)]
+    if kind == "double":
+        at.append(at[0] + (-1 if at[0] < first else 1) * rng.uniform(0.1, 0.2) * height)
+    colour = np.array([0.35, 0.55, 0.95] if across and rng.random() < 0.5 else [rng.uniform(0.85, 0.95), rng.uniform(0.3, 0.5), rng.uniform(0.35, 0.55)], np.float32)
+    ss = 2
+    lines = Image.new("L", (side * ss, side * ss), 0)
+    draw = ImageDraw.Draw(lines)
+    width = max(1, round(side / 300)) * rng.uniform(1.5, 3)
+    drift = math.tan(math.radians(rng.uniform(-2, 2))) * side / 2
+    for x in at:
+        ends = [(x - drift, -side / 2), (x + drift, 1.5 * side)]  # beyond the page: the line runs edge to edge
+        draw.line([(ss * (a if not across else b), ss * (b if not across else a)) for a, b in ends], fill=255, width=max(1, round(width * ss)))
+    share = np.asarray(lines.reduce(ss), np.float32)[..., None] / 255 * rng.uniform(0.5, 1.0)
+    return page * (1 - share * (1 - colour))
 
 
 DESKS = ("wood", "dark", "grey", "white")
@@ -343,10 +386,11 @@ def _on_desk(page: np.ndarray, reach: tuple[int, int, int, int], side: int, kind
     return np.asarray(layer, np.float32) / 255 * cover + desk * (1 - cover)
 
 
-def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8, desk: bool = False) -> list[Drawing]:
+def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8, desk: bool = False, margin: bool = False) -> list[Drawing]:
     """(g) MNIST test digits retraced as in pen_set (pens up to 12% of the height: ballpoints and
     pencils), then photographed on paper (_photograph); `kind` is the paper. With `desk` (set
-    (h)), the photo shows the page lying on a desk around it, and `kind` is the desk (DESKS)."""
+    (h)), the photo shows the page lying on a desk around it, and `kind` is the desk (DESKS). With
+    `margin` (set (i)), the paper is ruled with a margin line, and `kind` is where it lies (MARGINS)."""
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
@@ -355,8 +399,9 @@ def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8,
         drawn = render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=False)
         paper = PAPERS[int(rng.integers(len(PAPERS)))]
         surface = DESKS[int(rng.integers(len(DESKS)))] if desk else None
-        photo = _photograph(drawn, paper, height, rng, surface)
-        out.append(Drawing(photo, int(labels[index]), surface or paper, pen / height, int(index)))
+        line = MARGINS[int(rng.integers(len(MARGINS)))] if margin else None
+        photo = _photograph(drawn, "ruled" if margin else paper, height, rng, surface, line)
+        out.append(Drawing(photo, int(labels[index]), surface or line or paper, pen / height, int(index)))
     return out
 
 
