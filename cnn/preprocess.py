@@ -38,6 +38,14 @@ PAGE_FILL = 0.8
 PAGE_EDGE = 0.06
 MIN_PAGE = 0.25  # of the photo's cells: the page is at least a quarter of the photo
 EDGE_BAND = 2 / LIGHTING_GRID
+# The page's own lines (_off_the_lines): a notebook's margin line, a header line, ruled lines dark
+# enough to count as ink. They run straight from edge to edge, within MAX_LINE_TILT of the picture's
+# sides (a tilt of 0.09 is 5 degrees), and are at most LINE_WIDTH of the long side wide.
+MAX_LINE_TILT = 0.09
+LINE_WIDTH = 0.02
+LINE_COVER = 0.9  # of the picture's rows (or columns) that the line's ink crosses
+MAX_LINE_PAIRS = 64  # more pairs of line ends than this: ink all along the edges, noise
+LINE_END = 8  # px: a line's ends are read in this many rows along the edge (at 5 degrees, 11 rows per column)
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
 # Stroke width at FINE scale, estimated by stroke_width(), on 6,000 MNIST training digits: 5th,
@@ -112,7 +120,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
 
     The paper is what the border shows: transparent paper means ink is alpha; opaque paper
     means ink is the luminance difference from it, in whichever direction the ink goes. Paper
-    photographed in uneven light is fitted as a smooth surface first (paper_lighting).
+    photographed in uneven light is fitted as a smooth surface first (paper_lighting). In a photo,
+    the desk around the page (off_the_page) and the page's own lines (_off_the_lines) are not ink.
     """
     image = _as_image(image)
     factor = working_factor(image.size)
@@ -154,7 +163,7 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
         else:
             difference = paper - luminance if dark_ink else luminance - paper
         if lighting is not None or grainy:
-            return _near_strokes(_scaled(_off_the_edges(difference)))
+            return _near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))
     return _scaled(difference)
 
 
@@ -195,6 +204,121 @@ def _off_the_edges(difference: np.ndarray) -> np.ndarray:
     for side, drop in zip((out, out.T, out[::-1], out.T[::-1]), drops):  # views: writing them writes out
         side[:band, drop] = 0
     return out
+
+
+def _off_the_lines(difference: np.ndarray) -> np.ndarray:
+    """`difference` without the page's lines: ink that runs straight from one edge of the picture
+    to the opposite one, thin (LINE_WIDTH). Where ink crosses such a line, the line is wider there
+    and kept, so a digit written over a margin line keeps its strokes. Lines are left alone when
+    nothing else is ink: then the line may be the digit (a 1 cropped tight)."""
+    contrast = float(difference.max(initial=0))
+    if contrast < MIN_CONTRAST:
+        return difference
+    level = INK_FLOOR * contrast
+    erase = np.zeros(difference.shape, bool)
+    # Lines from top to bottom, then from left to right, on what the first left: where two lines
+    # cross, each is wider there than its own width, and would keep the other's crossing.
+    _page_lines(difference, level, erase)
+    _page_lines(np.where(erase, 0, difference).T if erase.any() else difference.T, level, erase.T)
+    on_lines = difference[erase]
+    lines = on_lines[on_lines >= level]
+    if not len(lines):
+        return difference
+    # What is left must hold ink about as dark as the lines (half or more), not noise alone.
+    dark = 0.5 * float(np.median(lines))
+    if np.count_nonzero(difference >= dark) - np.count_nonzero(on_lines >= dark) < 0.02 * len(lines):
+        return difference
+    out = difference.copy()
+    out[erase] = 0
+    return out
+
+
+def _page_lines(difference: np.ndarray, level: float, erase: np.ndarray) -> None:
+    """Marks in `erase` (`difference`'s shape, written in place) the lines of ink (`level` or more)
+    that run from the top edge to the bottom edge, straight and within MAX_LINE_TILT of upright."""
+    height, width = difference.shape
+    if height <= 4 * LINE_END or width < height / 4:  # a strip along the line: a stroke cropped tight, no page
+        return
+    reach = max(3, math.ceil(LINE_WIDTH * max(height, width)))  # 3 or more: the centre is read within 2 px
+    # Where lines leave the picture: ink in most of the rows along an edge. A line along the edge
+    # (a ruled line) adds the same to every column there.
+    columns = np.arange(width)[None]
+    ends = []
+    for rows in (slice(0, LINE_END), slice(height - LINE_END, height)):
+        profile = difference[rows].mean(axis=0)[None]
+        ends.append(_run_centres((profile - _paper_beside(profile, columns, reach) >= level)[0]))
+    tops, bottoms = ends
+    pairs = [(top, bottom) for top in tops for bottom in bottoms[np.abs(bottoms - top) <= MAX_LINE_TILT * height]]
+    if len(pairs) > MAX_LINE_PAIRS:  # ink all along the edges: noise, not a page with a few lines
+        return
+    rows = np.arange(height)
+    offsets = np.arange(-reach, reach + 1)
+    for top, bottom in pairs:
+        centre = np.round(top + (bottom - top) * (rows - LINE_END / 2) / (height - LINE_END)).astype(int)
+        paper = _paper_beside(difference, centre[:, None], reach)
+        # The line's ink near its centre (the ends' centres are read to a pixel or two)...
+        near = difference[rows[:, None], np.clip(centre[:, None] + np.arange(-2, 3), 0, width - 1)] - paper
+        peak = near.max(axis=1)
+        if (peak >= level).mean() < LINE_COVER:
+            continue
+        spread = centre[:, None] + offsets
+        inside = (spread >= 0) & (spread < width)
+        window = np.where(inside, difference[rows[:, None], np.clip(spread, 0, width - 1)], 0) - paper
+        # ...and its width, row by row: the run around its darkest pixel near the centre of what is
+        # at least half as dark as the line (a faint line's noise does not widen it).
+        strong = window >= max(level, 0.5 * float(np.median(peak[peak >= level])))
+        anchor = reach - 2 + near.argmax(axis=1)
+        left, right = _run_lengths(strong, anchor)
+        lined = strong[rows, anchor]
+        runs = left + right - 1
+        line_width = float(np.median(runs[lined]))
+        if line_width > reach:  # wider than a page's line: a pen's stroke (a 7's stem cropped tight)
+            continue
+        # Where ink crosses the line, the run is wider: the crossing ink is kept. Elsewhere the
+        # line's own width is erased about its middle, fitted straight through the rows where it
+        # runs alone, and so also where noise or JPEG breaks it up.
+        alone = lined & (runs <= line_width + 2)
+        if alone.sum() < LINE_COVER * height / 2:  # crossed more than it runs alone: no page's line
+            continue
+        middle = _straight(rows[alone], (spread[rows, anchor] + (right - left) / 2)[alone])(rows) - centre
+        # A line is ink all along its middle; noise is ink here and there.
+        if strong[rows, np.clip(np.round(middle).astype(int) + reach, 0, 2 * reach)].mean() < LINE_COVER:
+            continue
+        spans = ~(lined & ~alone)[:, None] & (np.abs(offsets - middle[:, None]) <= line_width / 2 + 1) & inside
+        erase[np.broadcast_to(rows[:, None], spans.shape)[spans], spread[spans]] = True
+
+
+def _paper_beside(values: np.ndarray, at: np.ndarray, reach: int) -> np.ndarray:
+    """Per row of `values`, the paper beside a line at columns `at`: the lesser value `reach` px
+    either side. Ink is read against it, so that paper the lighting fit leaves a little dark does
+    not pass for ink."""
+    def shifted(by: int) -> np.ndarray:
+        return np.take_along_axis(values, np.clip(at + by, 0, values.shape[1] - 1), axis=1)
+    return np.minimum(shifted(-reach), shifted(reach))
+
+
+def _straight(x: np.ndarray, y: np.ndarray):
+    """The least-squares line through the points (x, y), as a function of x."""
+    x_mean, y_mean = x.mean(), y.mean()
+    slope = float(((x - x_mean) * (y - y_mean)).sum() / max(((x - x_mean) ** 2).sum(), 1e-9))
+    return lambda at: y_mean + slope * (at - x_mean)
+
+
+def _run_lengths(trues: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `trues` (rows, K), how many Trues run from column `at` (per row) leftwards and
+    rightwards, each counting `at` itself (0 and 0 where it is False)."""
+    index = np.arange(trues.shape[1])
+    last_false = np.maximum.accumulate(np.where(trues, -1, index), axis=1)  # at or before each column
+    next_false = np.minimum.accumulate(np.where(trues, trues.shape[1], index)[:, ::-1], axis=1)[:, ::-1]
+    rows = np.arange(len(trues))
+    return at - last_false[rows, at], next_false[rows, at] - at
+
+
+def _run_centres(row: np.ndarray) -> np.ndarray:
+    """The middle of each run of Trues in a 1-D bool array."""
+    steps = np.diff(np.concatenate([[0], row.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(steps == 1), np.flatnonzero(steps == -1)
+    return (starts + ends - 1) // 2
 
 
 def _edge_band(shape: tuple[int, ...]) -> int:
