@@ -209,8 +209,8 @@ def _off_the_edges(difference: np.ndarray) -> np.ndarray:
 def _off_the_lines(difference: np.ndarray) -> np.ndarray:
     """`difference` without the page's lines: ink that runs straight from one edge of the picture
     to the opposite one, thin (LINE_WIDTH). Where ink crosses such a line, the line is wider there
-    and kept, so a digit written over a margin line keeps its strokes. Lines are left alone when
-    nothing else is ink: then the line may be the digit (a 1 cropped tight)."""
+    and kept, so a digit written over a margin line keeps its strokes. Lines are left alone where
+    they may be the digit's own straight stroke, cropped tight (see below and _page_lines)."""
     contrast = float(difference.max(initial=0))
     if contrast < MIN_CONTRAST:
         return difference
@@ -288,7 +288,7 @@ def _page_lines(difference: np.ndarray, level: float, erase: np.ndarray) -> None
             continue
         if crossed[:LINE_END].any() or crossed[-LINE_END:].any():  # a stem meeting its bar or flag at the crop's edge
             continue
-        middle = _straight(rows[alone], (spread[rows, anchor] + (right - left) / 2)[alone])(rows) - centre
+        middle = _fitted_line(rows[alone], (spread[rows, anchor] + (right - left) / 2)[alone], rows) - centre
         # A line is ink all along its middle (read as it is, so that a stroke running along the line
         # counts); noise is ink here and there.
         if (difference[rows, np.clip(centre + np.round(middle).astype(int), 0, width - 1)] >= half).mean() < LINE_COVER:
@@ -306,11 +306,11 @@ def _paper_beside(values: np.ndarray, at: np.ndarray, reach: int) -> np.ndarray:
     return np.minimum(shifted(-reach), shifted(reach))
 
 
-def _straight(x: np.ndarray, y: np.ndarray):
-    """The least-squares line through the points (x, y), as a function of x."""
+def _fitted_line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The least-squares straight line through the points (x, y), evaluated at `at`."""
     x_mean, y_mean = x.mean(), y.mean()
     slope = float(((x - x_mean) * (y - y_mean)).sum() / max(((x - x_mean) ** 2).sum(), 1e-9))
-    return lambda at: y_mean + slope * (at - x_mean)
+    return y_mean + slope * (at - x_mean)
 
 
 def _run_lengths(trues: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
