@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,11 +92,13 @@ class Averaged:
         return torch.stack(each).mean(0)
 
 
-def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: np.ndarray, lean: np.ndarray,
+def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, results: dict, lost: np.ndarray, lean: np.ndarray,
            for_line: tuple) -> tuple[dict, dict[str, np.ndarray]]:
-    """The model's row of measurements, and per set which images it read right. `lost` (which pen
-    drawings lost a hole), `lean` (stem_leans of the styles' 1s with a long flag) and `for_line` (bench_confidence's
-    validation_digits) depend on the drawings alone, so they are made once for all models."""
+    """The model's row of measurements, and per set which images it read right. `drawn` holds each
+    set's drawings (their images dropped once read) and `results` the model's read_all of each.
+    `lost` (which pen drawings lost a hole), `lean` (stem_leans of the styles' 1s with a long flag)
+    and `for_line` (bench_confidence's validation_digits) depend on the drawings alone, so they are
+    made once for all models."""
     images, labels = clean
     line = own_line(recognizer.model, for_line)
     probabilities = recognizer.model.predict_proba(images)
@@ -105,7 +108,7 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, lost: n
            "clean_ece": float(expected_calibration_error(confidence, predicted == labels)),
            "clean_7_as_1": int(((labels == 7) & (predicted == 1)).sum())}  # the cost of reading flagged 1s as 1
     for set_name, drawings in drawn.items():
-        result = read_all(recognizer, drawings)
+        result = results[set_name]
         right = rights[set_name] = result["top1"] == np.array([d.label for d in drawings])
         measured = digit_report(set_name, drawings, result)
         row[set_name], row[f"{set_name}_refused"], row[f"{set_name}_ece"] = measured["top1"], measured["refused"], measured["ece"]
@@ -156,28 +159,43 @@ def main() -> None:
     images, labels = load_mnist(default_data_dir(), train=True)
     _, _, val_x, val_y = split_validation(images, labels)
     digits, digit_labels = val_x.squeeze(1).numpy(), val_y.numpy()
-    drawn = {"pen": pen_set(digits, digit_labels, 3000, seed=101), "canvas": canvas_set(digits, digit_labels, 3000, seed=103),
-             "styles": style_set(200, seed=107, styles=VALIDATION_STYLES),
-             "thick": pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
-             "photo": photo_set(digits, digit_labels, 1500, seed=109), "desk": photo_set(digits, digit_labels, 600, seed=111, desk=True),
-             "margin": photo_set(digits, digit_labels, 600, seed=113, margin=True)}
+    makers = {"pen": lambda: pen_set(digits, digit_labels, 3000, seed=101), "canvas": lambda: canvas_set(digits, digit_labels, 3000, seed=103),
+              "styles": lambda: style_set(200, seed=107, styles=VALIDATION_STYLES),
+              "thick": lambda: pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
+              "photo": lambda: photo_set(digits, digit_labels, 1500, seed=109), "desk": lambda: photo_set(digits, digit_labels, 600, seed=111, desk=True),
+              "margin": lambda: photo_set(digits, digit_labels, 600, seed=113, margin=True)}
 
-    lost, lean = lost_hole(drawn["pen"], digits), stem_leans(drawn["styles"], "1 long flag")
-    for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(load_weights(f)) for f in args.folders}
-    rights = []
-    for folder, recognizer in recognizers.items():
+    for recognizer in recognizers.values():
         recognizer.model = Averaged([recognizer.model], shifts)
-        row, right = report(folder + (" +shifts" if args.shifts else ""), recognizer, (val_x, val_y), drawn, lost, lean, for_line)
-        rights.append(right)
-        print(json.dumps(row), flush=True)
-    if args.shared:
-        print(json.dumps({"misread_by": shared_errors(rights)}), flush=True)
+    readers = {folder + (" +shifts" if args.shifts else ""): recognizer for folder, recognizer in recognizers.items()}
+    models = list(readers)
     if args.ensemble:
-        first = next(iter(recognizers.values()))
-        first.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
-        print(json.dumps(report("ensemble of " + " + ".join(args.folders), first, (val_x, val_y), drawn, lost, lean, for_line)[0]), flush=True)
+        ensemble = Recognizer(load_weights(args.folders[0]))
+        ensemble.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
+        readers["ensemble of " + " + ".join(args.folders)] = ensemble
+    # Each set is read by every model as soon as it is made, and only its drawings' labels and kinds
+    # are kept: all the sets' images at once took about 20 GB.
+    drawn, results = {}, {name: {} for name in readers}
+    for set_name, make in makers.items():
+        drawings = make()
+        if set_name == "pen":
+            lost = lost_hole(drawings, digits)
+        if set_name == "styles":
+            lean = stem_leans(drawings, "1 long flag")
+        for name, reader in readers.items():
+            results[name][set_name] = read_all(reader, drawings)
+        drawn[set_name] = [replace(d, image=None) for d in drawings]
+
+    for_line = validation_digits(val_x, val_y, torch.Generator().manual_seed(SEED))
+    rows = {name: report(name, reader, (val_x, val_y), drawn, results[name], lost, lean, for_line) for name, reader in readers.items()}
+    for name in models:
+        print(json.dumps(rows[name][0]), flush=True)
+    if args.shared:
+        print(json.dumps({"misread_by": shared_errors([rows[name][1] for name in models])}), flush=True)
+    for name in list(readers)[len(models):]:  # the ensemble, last
+        print(json.dumps(rows[name][0]), flush=True)
 
 
 if __name__ == "__main__":
