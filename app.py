@@ -232,19 +232,16 @@ def correct(path: str | None, digit: str, request: gr.Request) -> str:
     return keep_correction(image, digit, request.session_hash or "")
 
 
-def correct_from_page(digit: str | None, drawing: dict | None, upload_path: str | None, source: str, request: gr.Request) -> tuple:
-    """The page's "Wrong?" control: keeps the drawing or upload in view, then clears the choice."""
+def correct_from_page(digit: str | None, drawing: dict | None, upload: dict | None, source: str, request: gr.Request) -> tuple:
+    """The page's "Wrong?" control: keeps the drawing or upload in view, then clears the choice.
+    It takes the sketchpad's and the upload box's values as sent (preprocess=False): Gradio would
+    open an upload that is no image itself and answer a bare "Error", not open_image's message."""
     if digit is None:
         return None, ""
-    if source == "upload":
-        if not upload_path:
-            return None, DRAW_FIRST
-        message = correct(upload_path, digit, request)
-    else:
-        image = None if drawing is None else drawing.get("composite")
-        if image is None:
-            return None, DRAW_FIRST
-        message = keep_correction(image, digit, request.session_hash or "")
+    sent = upload if source == "upload" else None if drawing is None else drawing.get("composite")
+    if not sent or not sent.get("path"):
+        return None, DRAW_FIRST
+    message = correct(sent["path"], digit, request)
     if message.startswith(ERROR_PREFIX):
         return None, f"⚠️ Not kept: {message[len(ERROR_PREFIX):]}"
     return None, f"**{message}**"
@@ -425,6 +422,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
         inputs=[correction, sketch, upload, source],
         outputs=[correction, correction_status],
         js=f"(digit, drawing, upload, source) => [digit, {SKETCH_IS_EMPTY} ? null : drawing, upload, source]",
+        preprocess=False,
         show_progress="hidden",
         api_visibility="private",
     )

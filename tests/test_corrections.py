@@ -366,7 +366,7 @@ def test_train_reads_corrections_from_a_folder_or_the_hub_and_reports_the_held_o
 
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["laptop", "phone"])
-def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corrections_app, hub, browser, viewport):
+def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corrections_app, hub, browser, viewport, tmp_path):
     from playwright.sync_api import expect
 
     page, status = open_page(browser, corrections_app.url, viewport)
@@ -414,4 +414,12 @@ def test_on_the_page_reading_keeps_nothing_and_one_click_keeps_the_drawing(corre
     (new,) = [p for p in drawings() if p not in before]
     with Image.open(new) as kept, Image.open(ROOT / "examples" / "seven_pencil.png") as example:
         assert kept.size == example.size
+    # An upload that is no image: the control says why nothing was kept (Gradio's bare "Error" before).
+    (tmp_path / "notes.png").write_bytes(b"my shopping list, not a picture")
+    page.locator("#upload input[type=file]").set_input_files(str(tmp_path / "notes.png"))
+    expect(status).to_contain_text("This file is not an image", timeout=15_000)
+    before = drawings()
+    page.locator("#correct label", has_text="5").click()
+    expect(page.locator("#correction-status")).to_contain_text("Not kept: This file is not an image", timeout=15_000)
+    assert drawings() == before
     page.close()
