@@ -171,10 +171,10 @@ def main() -> None:
         recognizer.model = Averaged([recognizer.model], shifts)
     readers = {folder + (" +shifts" if args.shifts else ""): recognizer for folder, recognizer in recognizers.items()}
     models = list(readers)
+    ensemble = "ensemble of " + " + ".join(args.folders)
     if args.ensemble:
-        ensemble = Recognizer(load_weights(args.folders[0]))
-        ensemble.model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
-        readers["ensemble of " + " + ".join(args.folders)] = ensemble
+        readers[ensemble] = Recognizer(load_weights(args.folders[0]))
+        readers[ensemble].model = Averaged([m for r in recognizers.values() for m in r.model.models], shifts)
     # Each set is read by every model as soon as it is made, and only its drawings' labels and kinds
     # are kept: all the sets' images at once took about 20 GB.
     drawn, results = {}, {name: {} for name in readers}
@@ -194,8 +194,8 @@ def main() -> None:
         print(json.dumps(rows[name][0]), flush=True)
     if args.shared:
         print(json.dumps({"misread_by": shared_errors([rows[name][1] for name in models])}), flush=True)
-    for name in list(readers)[len(models):]:  # the ensemble, last
-        print(json.dumps(rows[name][0]), flush=True)
+    if args.ensemble:
+        print(json.dumps(rows[ensemble][0]), flush=True)
 
 
 if __name__ == "__main__":

@@ -102,14 +102,23 @@ def photographed(image, light, noise=0.02, seed=0):
     return Image.fromarray(np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8))
 
 
+def with_lines(image, lines, paper="white", colour=(225, 105, 115)):
+    """`image` (RGB, on white) on paper (`paper` white, or a legal pad's yellow) with `lines`,
+    ((x0, y0), (x1, y1), width) each, drawn under the ink: red, as a notebook's margin line, unless
+    `colour` says otherwise."""
+    page = Image.new("RGB", image.size, paper)
+    draw_ = ImageDraw.Draw(page)
+    for ends, width in lines:
+        draw_.line(ends, fill=colour, width=width)
+    return ImageChops.multiply(image, page)
+
+
 def squared(image):
     """`image` (RGB, on white) drawn on squared paper: light blue lines 25 px apart, under the ink."""
-    paper = Image.new("RGB", image.size, "white")
-    lines = ImageDraw.Draw(paper)
+    grid = []
     for at in range(10, max(image.size), 25):
-        lines.line([(at, 0), (at, image.height)], fill=(175, 200, 230), width=2)
-        lines.line([(0, at), (image.width, at)], fill=(175, 200, 230), width=2)
-    return ImageChops.multiply(image, paper)
+        grid += [(((at, 0), (at, image.height)), 2), (((0, at), (image.width, at)), 2)]
+    return with_lines(image, grid, colour=(175, 200, 230))
 
 
 @pytest.mark.parametrize("shade", ["falls off to a corner", "a shadow beside the digit", "even, on squared paper"])
@@ -169,16 +178,6 @@ def test_the_desk_around_a_photographed_page_is_not_ink(desk):
         assert distance(to_mnist(photo), reference) < 0.1, desk
         assert distance(to_mnist(photo), reference) < distance(to_mnist(draw(other)), reference) / 1.5
         assert prepare(photo).handwriting
-
-
-def with_lines(image, lines, paper="white"):
-    """`image` (RGB, on white) on notebook paper (`paper` white, or a legal pad's yellow): `lines`
-    are ((x0, y0), (x1, y1), width) drawn red under the ink, as a notebook's margin line is."""
-    page = Image.new("RGB", image.size, paper)
-    draw_ = ImageDraw.Draw(page)
-    for ends, width in lines:
-        draw_.line(ends, fill=(225, 105, 115), width=width)
-    return ImageChops.multiply(image, page)
 
 
 @pytest.mark.parametrize("where", ["beside the digit, a little turned", "a legal pad's two lines", "through the digit", "a header line above"])
