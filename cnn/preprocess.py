@@ -46,6 +46,14 @@ LINE_WIDTH = 0.02
 LINE_COVER = 0.9  # of the picture's rows (or columns) that the line's ink crosses
 MAX_LINE_PAIRS = 64  # more pairs of line ends than this: ink all along the edges, noise
 LINE_END = 8  # px: a line's ends are read in this many rows along the edge (at 5 degrees, 11 rows per column)
+# What the page's edge leaves near the photo's border (_off_the_border): pieces of ink in the outer
+# BORDER_BAND of the photo (of its long side) that stay more than BORDER_GAP from the writing, which
+# reaches further in. A piece is the writing's still where it lies within BORDER_SLACK of the
+# writing's height around the writing's box, or on its line (rows) and at least half as tall (a
+# digit of a number, near the border).
+BORDER_BAND = 0.2
+BORDER_GAP = 2 / LIGHTING_GRID
+BORDER_SLACK = 0.25
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
 # Stroke width at FINE scale, estimated by stroke_width(), on 6,000 MNIST training digits: 5th,
@@ -121,7 +129,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     The paper is what the border shows: transparent paper means ink is alpha; opaque paper
     means ink is the luminance difference from it, in whichever direction the ink goes. Paper
     photographed in uneven light is fitted as a smooth surface first (paper_lighting). In a photo,
-    the desk around the page (off_the_page) and the page's own lines (_off_the_lines) are not ink.
+    the desk around the page (off_the_page), the page's own lines (_off_the_lines) and what the
+    page's edge leaves near the photo's border (_off_the_border) are not ink.
     """
     image = _as_image(image)
     factor = working_factor(image.size)
@@ -163,7 +172,7 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
         else:
             difference = paper - luminance if dark_ink else luminance - paper
         if lighting is not None or grainy:
-            return _near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))
+            return _off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference)))))
     return _scaled(difference)
 
 
@@ -330,6 +339,50 @@ def _run_centres(row: np.ndarray) -> np.ndarray:
     return (starts + ends - 1) // 2
 
 
+def _off_the_border(ink: np.ndarray) -> np.ndarray:
+    """`ink` without the pieces that lie in the picture's outer BORDER_BAND, apart from the writing:
+    the page's edge, its shadow and bits of desk that off_the_page and _off_the_edges left, in
+    a photo where the writing stays off the picture's edges. The writing is the ink that reaches
+    further in, with what lies within BORDER_GAP of it; a piece in the band is kept where it lies
+    around the writing (a 5's bar) or beside it on its line and at least half as tall (the 1 of
+    a number written up to the border). Read on cells of about 1/LIGHTING_GRID of the long side."""
+    height, width = ink.shape
+    step = max(1, max(height, width) // LIGHTING_GRID)
+    rows, cols = -(-height // step), -(-width // step)
+    padded = np.zeros((rows * step, cols * step), bool)
+    padded[:height, :width] = ink > 0
+    cells = padded.reshape(rows, step, cols, step).any(axis=(1, 3))
+    gap = max(1, round(BORDER_GAP * max(height, width) / step))
+    joined = window_extreme(cells, 2 * gap + 1, np.maximum)
+    labels = _cell_labels(joined[:, 1:] & joined[:, :-1], joined[1:] & joined[:-1])
+    band = round(BORDER_BAND * max(rows, cols))
+    inner = np.unique(labels[band:rows - band, band:cols - band][joined[band:rows - band, band:cols - band]])
+    if not len(inner):
+        return ink
+    # Each piece's box in cells (pieces are labelled by a cell's flat index).
+    top, left, bottom, right = (np.full(rows * cols, fill) for fill in (rows, cols, -1, -1))
+    at_rows, at_cols = np.nonzero(cells)
+    piece = labels[at_rows, at_cols]
+    np.minimum.at(top, piece, at_rows)
+    np.minimum.at(left, piece, at_cols)
+    np.maximum.at(bottom, piece, at_rows)
+    np.maximum.at(right, piece, at_cols)
+    first_row, first_col, last_row, last_col = top[inner].min(), left[inner].min(), bottom[inner].max(), right[inner].max()
+    if first_row == 0 or first_col == 0 or last_row == rows - 1 or last_col == cols - 1:
+        return ink  # the writing runs off the picture: cropped to it, its strokes reach the border
+    tall = last_row - first_row + 1
+    slack = BORDER_SLACK * tall
+    on_line = (top >= first_row - slack) & (bottom <= last_row + slack)
+    around = on_line & (left >= first_col - slack) & (right <= last_col + slack)
+    kept = around | (on_line & (bottom - top + 1 >= 0.5 * tall))
+    kept[inner] = True
+    keep = kept[labels] & cells
+    if keep.sum() == cells.sum():
+        return ink
+    pixels = np.repeat(np.repeat(keep, step, axis=0), step, axis=1)[:height, :width]
+    return np.where(pixels, ink, 0).astype(np.float32)
+
+
 def _edge_band(shape: tuple[int, ...]) -> int:
     return math.ceil(EDGE_BAND * max(shape))
 
@@ -387,9 +440,15 @@ def off_the_page(luminance: np.ndarray) -> np.ndarray:
 
 def _largest_smooth_region(values: np.ndarray) -> np.ndarray:
     """The largest 4-connected region of cells linked by steps under PAGE_EDGE (rows, cols) bool."""
-    rows, cols = values.shape
-    across = np.abs(np.diff(values, axis=1)) < PAGE_EDGE
-    down = np.abs(np.diff(values, axis=0)) < PAGE_EDGE
+    labels = _cell_labels(np.abs(np.diff(values, axis=1)) < PAGE_EDGE, np.abs(np.diff(values, axis=0)) < PAGE_EDGE)
+    return labels == np.bincount(labels.reshape(-1)).argmax()
+
+
+def _cell_labels(across: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Labels of the 4-connected regions of a grid of cells, where `across` (rows, cols - 1) links
+    each cell to its right neighbour and `down` (rows - 1, cols) to the one below: each region is
+    labelled by the smallest flat index among its cells."""
+    rows, cols = down.shape[0] + 1, across.shape[1] + 1
     labels = np.arange(rows * cols).reshape(rows, cols)
     while True:  # every cell takes the smallest label it is linked to, then its label's label
         spread = labels.copy()
@@ -401,9 +460,8 @@ def _largest_smooth_region(values: np.ndarray) -> np.ndarray:
         spread[1:] = np.where(down, np.minimum(spread[1:], pair), spread[1:])
         spread = spread.reshape(-1)[spread.reshape(-1)].reshape(rows, cols)
         if np.array_equal(spread, labels):
-            break
+            return labels
         labels = spread
-    return labels == np.bincount(labels.reshape(-1)).argmax()
 
 
 def _stretches(inside: np.ndarray) -> np.ndarray:
