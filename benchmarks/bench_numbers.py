@@ -3,6 +3,7 @@
     python benchmarks/bench_numbers.py                    # the shipped weights, ~3 min
     python benchmarks/bench_numbers.py --quick            # a quarter of the drawings
     python benchmarks/bench_numbers.py --weights runs/x   # another model folder
+    python benchmarks/bench_numbers.py --validation-photos  # photos of numbers of validation digits only
 
 The numbers (`drawings.number_set`) are 2-6 digits, each an MNIST *test* digit retraced with a
 pen (as set (a) of bench_drawings.py) or a style template (as set (b)): nothing training uses.
@@ -13,7 +14,11 @@ Where a number is misread, the blame goes to splitting (the count of digits is w
 reading (right count, a digit misread or refused); "each digit alone" reads every digit drawn
 by itself on the canvas, the ceiling that reading sets. Also measured: single digits (sets
 (a)-(c) of bench_drawings.py) must stay one digit and read as before; touching digits; the
-latency of Recognizer.read_numbers in process and of /read_number through gradio_client.
+latency of Recognizer.read_numbers in process and of /read_number through gradio_client; and
+photos of numbers (`drawings.number_photo_set`: the numbers photographed on paper, every other
+one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
+could be read as a digit. --validation-photos draws the same photos from validation digits
+instead (the last 5,000 training digits): cnn.preprocess's photo reading is chosen on those.
 Prints Markdown tables; asserts nothing.
 """
 
@@ -31,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
-from drawings import NumberDrawing, canvas_set, number_set, pen_set, style_set  # noqa: E402
+from drawings import DESKS, NumberDrawing, canvas_set, number_photo_set, number_set, pen_set, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
@@ -163,6 +168,17 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
               f"| {sum(taken(r) and r[3] != r[0] for r in pair_rows)} |")
 
 
+def photo_report(recognizer: Recognizer, drawings: list[NumberDrawing]) -> None:
+    """Photos of numbers (drawings.number_photo_set) by what lies around the page."""
+    readings, _ = read_numbers(recognizer, drawings)
+    found = verdicts(drawings, readings)
+    print("| photos of numbers | photos | whole number right | digit count right |")
+    print("|---|---|---|---|")
+    for name in ("paper", *DESKS, "all"):
+        picked = [f for d, f in zip(drawings, found) if name in (d.canvas, "all")]
+        print(f"| {'on a desk: ' + name if name in DESKS else name} | {len(picked)} | {share(f == 'right' for f in picked)} | {share(f != 'count' for f in picked)} |")
+
+
 def api_latency(drawings: list[NumberDrawing], count: int) -> None:
     """Serial round trips through gradio_client on loopback: /read_number against /predict."""
     import tempfile
@@ -197,12 +213,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a quarter of the drawings")
     parser.add_argument("--no-api", action="store_true", help="skip the round trips through gradio_client")
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
+    parser.add_argument("--validation-photos", action="store_true",
+                        help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     args = parser.parse_args()
     scale = 4 if args.quick else 1
     model = load_weights(args.weights)
     recognizer = Recognizer(model)
     if args.choose_cut_evidence:
         choose_cut_evidence(recognizer)
+        return
+    if args.validation_photos:
+        images, labels = load_mnist(default_data_dir(), train=True, download=False)
+        photo_report(recognizer, number_photo_set(images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:], 400 // scale, seed=13))
         return
     images, labels = load_mnist(default_data_dir(), train=False, download=False)
     images, labels = images.squeeze(1).numpy(), labels.numpy()
@@ -221,6 +243,8 @@ def main() -> None:
     single_digit_report(recognizer, images, labels, 2000 // scale)
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
     touching_report(recognizer, images, labels, 400 // scale)
+    print("\n### Photos of numbers (on paper, or on a desk)\n")
+    photo_report(recognizer, number_photo_set(images, labels, 400 // scale))
     if not args.no_api:
         print("\n### Through the API (gradio_client, serial, loopback)\n")
         print("| endpoint | requests | p50 | p90 |")

@@ -13,7 +13,9 @@ and nothing here reads MNIST's training digits:
   page: plain, ruled or squared paper, unevenly lit, noisy, half of them JPEG; with `desk` (h),
   the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides; with
   `margin` (i), the page is ruled notebook or legal-pad paper with its red margin line (or a header
-  line) beside, through or above the digit.
+  line) beside, through or above the digit;
+- `number_set` draws numbers of 2-6 digits (bench_numbers.py), and `number_photo_set` photographs
+  them as `photo_set` does, every other one on a desk.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
 20-80% of the canvas tall, anywhere, with a small random rotation, slant and aspect change (the
@@ -26,7 +28,7 @@ from __future__ import annotations
 import io
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -584,11 +586,12 @@ def compose_number(
 
 def number_set(
     images: np.ndarray, labels: np.ndarray, count: int, lengths: tuple[int, ...] = (2, 3, 4, 5, 6),
-    gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7,
+    gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7, square: bool = False,
 ) -> list[NumberDrawing]:
     """Numbers of each length in turn. Each digit is an MNIST test digit retraced (as set (a)),
     or, one time in four, a style template jittered (as set (b)); one pen for the whole number,
-    log-uniform from 2 px to 15% of the height as drawn."""
+    log-uniform from 2 px to 15% of the height as drawn. On square or 2:1 canvases (`square`: square
+    only; the other numbers are the same)."""
     rng = np.random.default_rng(seed)
     styles = list(STYLES.values())
     out = []
@@ -605,8 +608,24 @@ def number_set(
                 sources.append(_skeleton_segments(images[index]))
             text += str(label)
         gaps = list(rng.uniform(*gap_range, size=length - 1))
-        wide = bool(rng.random() < 0.5)
+        wide = bool(rng.random() < 0.5) and not square
         pen_ratio = math.exp(rng.uniform(math.log(0.02), math.log(0.15)))
         image, alone = compose_number(sources, rng, gaps, pen_ratio, wide)
         out.append(NumberDrawing(image, text, float(min(gaps)), "2:1" if wide else "square", alone))
+    return out
+
+
+def number_photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 12) -> list[NumberDrawing]:
+    """Numbers of number_set on square canvases, each photographed as photo_set's pages are: on
+    plain, ruled or squared paper (lines about 0.3 of the canvas apart), every other one lying on a
+    desk (set (h)'s). `canvas` is the desk, or "paper"."""
+    rng = np.random.default_rng([seed, 1])  # not number_set's own sequence
+    out = []
+    for n, number in enumerate(number_set(images, labels, count, seed=seed, square=True)):
+        drawing = number.image
+        if drawing.mode == "RGBA":  # ink on a transparent layer: the same ink on white paper
+            drawing = Image.composite(Image.new("RGB", drawing.size, "black"), Image.new("RGB", drawing.size, "white"), drawing.getchannel("A"))
+        desk = DESKS[int(rng.integers(len(DESKS)))] if n % 2 else None
+        photo = _photograph(drawing, PAPERS[int(rng.integers(len(PAPERS)))], 0.3 * drawing.height, rng, desk)
+        out.append(replace(number, image=photo, canvas=desk or "paper"))
     return out
