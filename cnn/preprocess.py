@@ -351,13 +351,15 @@ def _off_the_border(ink: np.ndarray) -> np.ndarray:
     height, width = ink.shape
     step = max(1, max(height, width) // LIGHTING_GRID)
     rows, cols = -(-height // step), -(-width // step)
-    padded = np.zeros((rows * step, cols * step), bool)
-    padded[:height, :width] = ink > 0
-    cells = padded.reshape(rows, step, cols, step).any(axis=(1, 3))
+    inked = np.zeros((rows * step, cols * step), np.uint8)
+    inked[:height, :width] = ink > 0
+    cells = _per_cell(inked, step, np.maximum) > 0
+    band = round(BORDER_BAND * max(rows, cols))
+    if not (cells[:band].any() or cells[rows - band:].any() or cells[:, :band].any() or cells[:, cols - band:].any()):
+        return ink  # nothing in the band (most photos: the digit in the middle of the page)
     gap = max(1, round(BORDER_GAP * max(height, width) / step))
     joined = window_extreme(cells, 2 * gap + 1, np.maximum)
     labels = _cell_labels(joined[:, 1:] & joined[:, :-1], joined[1:] & joined[:-1])
-    band = round(BORDER_BAND * max(rows, cols))
     inner = np.unique(labels[band:rows - band, band:cols - band][joined[band:rows - band, band:cols - band]])
     if not len(inner):
         return ink
@@ -477,6 +479,14 @@ def _stretches(inside: np.ndarray) -> np.ndarray:
     return (columns >= first[:, None]) & (columns <= last[:, None])
 
 
+def _per_cell(values: np.ndarray, step: int, extreme: np.ufunc) -> np.ndarray:
+    """`extreme` (np.maximum or np.minimum) of each step x step cell of `values`, whose sides are
+    multiples of `step`. Over strided views: numpy reduces a (rows, step, cols, step) array's small
+    axes 4x slower."""
+    across = extreme.reduce([values[:, d::step] for d in range(step)])
+    return extreme.reduce([across[d::step] for d in range(step)])
+
+
 class _Cells:
     """An image seen in cells of about 1/LIGHTING_GRID of its side, each as its lightest pixel (its
     darkest for light ink on a board): the paper wherever a cell holds any."""
@@ -490,9 +500,7 @@ class _Cells:
         if not self.enough:
             return
         extreme = np.maximum if dark_ink else np.minimum
-        # Over strided views: numpy reduces a (rows, step, cols, step) array's small axes 4x slower.
-        across = extreme.reduce([luminance[: rows * step, d : cols * step : step] for d in range(step)])
-        self.values = extreme.reduce([across[d::step] for d in range(step)]).astype(np.float64)
+        self.values = _per_cell(luminance[: rows * step, : cols * step], step, extreme).astype(np.float64)
         y, x = np.meshgrid((np.arange(rows) + 0.5) * step / height * 2 - 1, (np.arange(cols) + 0.5) * step / width * 2 - 1, indexing="ij")
         self.terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1).reshape(-1, 6)
 
