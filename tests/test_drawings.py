@@ -51,9 +51,10 @@ def test_shipped_weights_read_pen_retraced_test_digits_and_styles(mnist_test, re
 # benchmark's set (g)); the same with the desk showing around the page (set (h)); and on notebook
 # or legal-pad paper with its margin line (set (i)). Before the paper's lighting was fitted, 66% of
 # the validation photos read right (69% of set (g)); before the desk was made paper, 25% of the
-# validation desk photos; before the page's lines were erased, 86% of the validation margin photos
-# (BENCHMARKS.md).
-@pytest.mark.parametrize(("page", "seed", "least"), [("paper", 14, 0.95), ("desk", 15, 0.8), ("margin", 16, 0.95)],
+# validation desk photos; before the page's lines were erased, 86% of the validation margin photos;
+# before what the page's edge leaves near the border was dropped, 90% of the validation desk photos
+# and 83.3% of this test's (95.8% now) (BENCHMARKS.md).
+@pytest.mark.parametrize(("page", "seed", "least"), [("paper", 14, 0.95), ("desk", 15, 0.9), ("margin", 16, 0.95)],
                          ids=["on paper", "on a desk", "with a margin line"])
 def test_phone_photos_of_a_page_are_read(mnist_test, recognizer, page, seed, least):
     images, labels = mnist_test

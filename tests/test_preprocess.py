@@ -8,6 +8,7 @@ from cnn import to_mnist
 from cnn.preprocess import INK_FLOOR, encloses_paper, euler_number, ink_map, looks_like_handwriting, prepare, window_extreme
 from cnn.redraw import random_stroke
 from cnn.redraw import Stroke, redraw
+from cnn.segment import split_digits
 
 SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.45, 0.95)]
 ZERO = [(0.5, 0.05), (0.85, 0.3), (0.85, 0.7), (0.5, 0.95), (0.15, 0.7), (0.15, 0.3), (0.5, 0.05)]
@@ -206,6 +207,7 @@ def test_the_page_edge_on_a_white_table_is_not_ink(table):
         assert distance(to_mnist(photo), reference) < 0.1, table
         assert distance(to_mnist(photo), reference) < distance(to_mnist(draw(other)), reference) / 1.5
         assert prepare(photo).handwriting
+        assert len(split_digits(photo)) == 1, table  # the page reads an upload as a number
 
 
 @pytest.mark.parametrize("near", ["a 1 beside the writing", "a 5's bar apart from its body"])
