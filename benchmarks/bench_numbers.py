@@ -17,7 +17,7 @@ by itself on the canvas, the ceiling that reading sets. Also measured: single di
 latency of Recognizer.read_numbers in process and of /read_number through gradio_client; and
 photos of numbers (`drawings.number_photo_set`: the numbers photographed on paper, every other
 one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
-could be read as a digit. --validation-photos draws the same photos from validation digits
+could be read as a digit, against the same numbers read on their canvas. --validation-photos draws the same photos from validation digits
 instead (the last 5,000 training digits): cnn.preprocess's photo reading is chosen on those.
 Prints Markdown tables; asserts nothing.
 """
