@@ -286,6 +286,8 @@ def _page_lines(difference: np.ndarray, level: float, erase: np.ndarray) -> None
         anchor = reach - 2 + near.argmax(axis=1)
         left, right = _run_lengths(strong, anchor)
         lined = strong[rows, anchor]
+        if not lined.any():  # no row half as dark as the line where it was looked for: no line (and no median)
+            continue
         runs = left + right - 1
         line_width = float(np.median(runs[lined]))
         if line_width > reach:  # wider than a page's line: a pen's stroke (a 7's stem cropped tight)
