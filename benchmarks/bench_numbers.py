@@ -15,7 +15,7 @@ reading (right count, a digit misread or refused); "each digit alone" reads ever
 by itself on the canvas, the ceiling that reading sets. Also measured: single digits (sets
 (a)-(c) of bench_drawings.py) must stay one digit and read as before; touching digits; the
 latency of Recognizer.read_numbers in process and of /read_number through gradio_client; and
-photos of numbers (`drawings.number_photo_set`: the numbers photographed on paper, every other
+photos of numbers (`drawings.number_photos`: the numbers photographed on paper, every other
 one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
 could be read as a digit, against the same numbers read on their canvas. --validation-photos draws the same photos from validation digits
 instead (the last 5,000 training digits): cnn.preprocess's photo reading is chosen on those.
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
-from drawings import DESKS, NumberDrawing, canvas_set, number_photo_set, number_set, pen_set, style_set  # noqa: E402
+from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
@@ -169,11 +169,11 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
-    """Photos of numbers (drawings.number_photo_set) by what lies around the page, and the same
+    """Photos of numbers (drawings.number_photos) by what lies around the page, and the same
     numbers read on the canvas they were photographed from."""
-    photos = number_photo_set(images, labels, count, seed=seed)
-    found = verdicts(photos, read_numbers(recognizer, photos)[0])
     canvases = number_set(images, labels, count, seed=seed, square=True)
+    photos = number_photos(canvases, seed=seed)
+    found = verdicts(photos, read_numbers(recognizer, photos)[0])
     on_canvas = verdicts(canvases, read_numbers(recognizer, canvases)[0])
     print("| photos of numbers | photos | whole number right | digit count right | the same numbers on their canvas: right |")
     print("|---|---|---|---|---|")

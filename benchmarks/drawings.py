@@ -14,7 +14,7 @@ and nothing here reads MNIST's training digits:
   the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides; with
   `margin` (i), the page is ruled notebook or legal-pad paper with its red margin line (or a header
   line) beside, through or above the digit;
-- `number_set` draws numbers of 2-6 digits (bench_numbers.py), and `number_photo_set` photographs
+- `number_set` draws numbers of 2-6 digits (bench_numbers.py), and `number_photos` photographs
   them as `photo_set` does, every other one on a desk.
 
 Every canvas is square (300-800 px), black ink on white or on a transparent layer, the digit
@@ -615,13 +615,13 @@ def number_set(
     return out
 
 
-def number_photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 12) -> list[NumberDrawing]:
-    """Numbers of number_set on square canvases, each photographed as photo_set's pages are: on
-    plain, ruled or squared paper (lines about 0.3 of the canvas apart), every other one lying on a
-    desk (set (h)'s). `canvas` is the desk, or "paper"."""
-    rng = np.random.default_rng([seed, 1])  # not number_set's own sequence
+def number_photos(numbers: list[NumberDrawing], seed: int = 12) -> list[NumberDrawing]:
+    """`numbers` (number_set's, on square canvases: `square=True`), each photographed as photo_set's
+    pages are: on plain, ruled or squared paper (lines about 0.3 of the canvas apart), every other
+    one lying on a desk (set (h)'s). `canvas` is the desk, or "paper"."""
+    rng = np.random.default_rng([seed, 1])  # not number_set's own sequence (drawn with `seed` too)
     out = []
-    for n, number in enumerate(number_set(images, labels, count, seed=seed, square=True)):
+    for n, number in enumerate(numbers):
         drawing = number.image
         if drawing.mode == "RGBA":  # ink on a transparent layer: the same ink on white paper
             drawing = Image.composite(Image.new("RGB", drawing.size, "black"), Image.new("RGB", drawing.size, "white"), drawing.getchannel("A"))
