@@ -46,7 +46,10 @@ TOUCHING_WIDTH = 2.0
 MAYBE_TOUCHING_WIDTH = 0.7
 # Wider than this, at least three digits touch: too many ways to cut them to try while drawing.
 MAX_CUT_WIDTH = 3.0
-CUTS = 3  # cuts tried in a piece that may be digits that touch: its deepest ink valleys
+CUTS = 3  # cuts of each kind tried in a piece that may be digits that touch (see _cuts)
+SEAM_ROWS = 48  # seams are found on the piece reduced to about this many rows: a few ms a piece
+SEAM_STEP = 0.01  # a seam's cost for a step sideways, in pixels of ink crossed
+SAME_CUT = 0.03  # a seam that moves less than this share of the piece's ink from another cut's side is that cut
 CUT_MARGIN = 0.25  # each side of a cut keeps this share of the line's height: about a 1's width
 # Lean (x per unit of y) beyond this is not handwriting's slant; the estimate is clipped.
 MAX_SLANT = 0.6
@@ -101,9 +104,9 @@ def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
     return digits
 
 
-def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Line, cut: bool = True) -> Digit:
+def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Line, cut: bool = True, seams: bool = True) -> Digit:
     """The Digit of this mask (a window of the ink map whose top left is `origin`), with ways to
-    cut it when it is wide enough to be two digits."""
+    cut it when it is wide enough to be two digits (along seams too, with `seams`)."""
     ys, xs = np.nonzero(mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     top, left = origin[0] + y0, origin[1] + x0
@@ -115,12 +118,14 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
     along = line.along(ys + origin[0], xs + origin[1])
     width = np.ptp(along) + 1
     wide = cut and MAYBE_TOUCHING_WIDTH * line.height < width <= MAX_CUT_WIDTH * line.height
-    pairs = _cuts(mask, ys - y0, xs - x0, along, line) if wide else []
+    pairs = _cuts(mask, ys - y0, xs - x0, along, line, seams) if wide else []
     return Digit(
         part,
         tuple(int(v) for v in box),
         too_wide=bool(width > TOUCHING_WIDTH * line.height),
-        cuts=tuple(tuple(_digit(ink, side, (top, left), line) for side in pair) for pair in pairs),
+        # A side is cut again (three digits that touch) at its valleys only: with seams there too,
+        # one piece of a validation pair was read in 219 parts.
+        cuts=tuple(tuple(_digit(ink, side, (top, left), line, seams=False) for side in pair) for pair in pairs),
     )
 
 
@@ -263,31 +268,76 @@ def _gap(a: list[float], b: list[float]) -> float:
     return float(np.hypot(dx, dy))
 
 
-def _cuts(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, along: np.ndarray, line: _Line) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The piece (its mask, the mask's ink pixels and their x along the slant) split where its
-    ink is thinnest: at the CUTS deepest valleys of its ink profile (columns with less ink than
-    any within a tenth of the line's height), each side keeping CUT_MARGIN. Where round digits
-    touch, the join can hold more ink than a cut through one of them: several are tried."""
+def _cuts(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, along: np.ndarray, line: _Line, seams: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The piece (its mask, the mask's ink pixels and their x along the slant) split in two,
+    each side keeping CUT_MARGIN: straight along the slant at the CUTS deepest valleys of its ink
+    profile (columns with less ink than any within a tenth of the line's height) and, with
+    `seams`, along the CUTS paths from top to bottom that cross the least ink (_seams). Where
+    round digits touch, the join can hold more ink than a cut through one of them: several are
+    tried. Where digits overlap, only a path that bends around one of them parts them."""
     along = np.round(along).astype(np.int64)
     along -= along.min()
     profile = np.bincount(along).astype(np.float64)  # ink pixels in each slanted column
     margin, reach = max(1, int(CUT_MARGIN * line.height)), max(1, int(0.1 * line.height))  # both sides keep ink
     if len(profile) - 2 * margin < 1:
         return []
-    padded = np.pad(profile, reach, constant_values=np.inf)
+    lefts = [along < cut for cut in _deepest(profile, reach, margin, len(profile) - margin)]
+    for left in _seams(ys, along, line) if seams else []:
+        # A seam that parts the ink nearly as a valley (or another seam) does adds nothing but time.
+        if all(np.count_nonzero(left != other) > SAME_CUT * len(along) for other in lefts):
+            lefts.append(left)
+    pairs = []
+    for left in lefts:
+        sides = np.zeros_like(mask), np.zeros_like(mask)
+        sides[0][ys[left], xs[left]] = True
+        sides[1][ys[~left], xs[~left]] = True
+        pairs.append(sides)
+    return pairs
+
+
+def _seams(ys: np.ndarray, along: np.ndarray, line: _Line) -> list[np.ndarray]:
+    """Which ink pixels (rows `ys`, whole x along the slant from 0 `along`) lie left of each of
+    the CUTS paths from the piece's top to its bottom that cross the least ink: each row, a
+    path moves at most one column along the slant, and keeps CUT_MARGIN from the ink's sides.
+    Found by dynamic programming on the ink reduced to about SEAM_ROWS rows."""
+    k = max(1, int(line.height // SEAM_ROWS))
+    rows, columns = ys // k, along // k
+    ink = np.zeros((rows.max() + 1, columns.max() + 1))
+    ink[rows, columns] = 1.0
+    margin, reach = max(1, int(CUT_MARGIN * line.height / k)), max(1, int(0.1 * line.height / k))
+    cost = ink[:, margin : ink.shape[1] - margin]
+    height, width = cost.shape
+    if width < 1:
+        return []
+    # total[x]: the least ink crossed by a path from the top to (row, x); step: where it came from.
+    total = cost[0].copy()
+    step = np.zeros((height, width), np.int64)
+    for row in range(1, height):
+        # A sideways step costs a little: through paper, a path goes straight along the slant.
+        came = np.stack([np.r_[np.inf, total[:-1]] + SEAM_STEP, total, np.r_[total[1:], np.inf] + SEAM_STEP])
+        step[row] = came.argmin(axis=0) - 1
+        total = cost[row] + came.min(axis=0)
+    lefts = []
+    for end in _deepest(total, reach, 0, width):
+        path = np.empty(height, np.int64)
+        path[-1] = end
+        for row in range(height - 1, 0, -1):
+            path[row - 1] = path[row] + step[row, path[row]]
+        lefts.append(columns < path[rows] + margin)
+    return lefts
+
+
+def _deepest(values: np.ndarray, reach: int, first: int, stop: int) -> list[int]:
+    """Up to CUTS indices in [first, stop) where `values` is lowest within `reach` either side,
+    lowest first, each further than `reach` from those chosen before it (one per valley)."""
+    padded = np.pad(values, reach, constant_values=np.inf)
     lowest_near = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).min(axis=1)
-    inside = np.arange(margin, len(profile) - margin)
-    valleys = inside[profile[inside] <= lowest_near[inside]]
+    inside = np.arange(first, stop)
+    minima = inside[values[inside] <= lowest_near[inside]]
     chosen: list[int] = []
-    for cut in valleys[np.argsort(profile[valleys], kind="stable")]:
-        if all(abs(cut - other) > reach for other in chosen):  # one cut per valley
-            chosen.append(int(cut))
+    for index in minima[np.argsort(values[minima], kind="stable")]:
+        if all(abs(index - other) > reach for other in chosen):
+            chosen.append(int(index))
             if len(chosen) == CUTS:
                 break
-    pairs = []
-    for cut in chosen:
-        left, right = np.zeros_like(mask), np.zeros_like(mask)
-        left[ys[along < cut], xs[along < cut]] = True
-        right[ys[along >= cut], xs[along >= cut]] = True
-        pairs.append((left, right))
-    return pairs
+    return chosen
