@@ -117,6 +117,16 @@ def test_touching_digits_are_cut_where_the_ink_is_thinnest(recognizer):
         assert read(recognizer, image).number == text
 
 
+@pytest.mark.parametrize("text, gap", [("34", -0.15), ("47", -0.2), ("72", -0.15), ("65", -0.2)])
+def test_overlapping_digits_are_cut_along_a_path_around_one_of_them(recognizer, text, gap):
+    image = draw_number(text, gap=gap, size=(720, 320))
+    columns = [np.flatnonzero((np.asarray(draw_number(strokes, gap=gap, size=(720, 320)).convert("L")) < 128).any(axis=0))
+               for strokes in ([text[0], []], [[], text[1]])]
+    # The premise: one piece of ink, and no straight upright cut parts the two digits.
+    assert ink_pieces(image) == 1 and columns[0].max() > columns[1].min()
+    assert read(recognizer, image).number == text
+
+
 def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
     wave = [[(x / 20, 0.5 + 0.45 * np.sin(x / 20 * 9)) for x in range(21)]]  # one stroke, three digits wide
     number = read(recognizer, draw_number([wave], size=(700, 320), height=180))
