@@ -4,7 +4,8 @@ The ink falls into connected pieces. A full-height piece is a digit; a shorter o
 the digit it sits over or next to (a 5's detached bar, a 4 or 7 drawn in two strokes, the dot
 at the end of a fast stroke). Handwriting leans, so the boxes of neighbouring digits overlap:
 extents are measured along the line's slant, estimated from the ink itself. A piece wide
-enough to be two digits that touch also comes with ways to cut it where its ink is thinnest;
+enough to be two digits that touch also comes with ways to cut it: straight where its ink is
+thinnest, and along the paths from top to bottom that cross the least ink (digits that overlap);
 cnn.serve reads them and keeps a cut only when the model is far surer of its two digits.
 
 Each digit comes back as a part of the ink map (cnn.preprocess.ink_map), for
@@ -47,9 +48,12 @@ MAYBE_TOUCHING_WIDTH = 0.7
 # Wider than this, at least three digits touch: too many ways to cut them to try while drawing.
 MAX_CUT_WIDTH = 3.0
 CUTS = 3  # cuts of each kind tried in a piece that may be digits that touch (see _cuts)
-SEAM_ROWS = 48  # seams are found on the piece reduced to about this many rows: a few ms a piece
+SEAM_ROWS = 48  # seams are found on the piece reduced to about this many rows: about 1.2 ms a piece
 SEAM_STEP = 0.01  # a seam's cost for a step sideways, in pixels of ink crossed
-SAME_CUT = 0.03  # a seam that moves less than this share of the piece's ink from another cut's side is that cut
+# A seam that puts less than this share of the piece's ink on other sides than a cut already
+# found is that cut. On drawings of validation pairs that touch, as many are cut right (113 of
+# 300) as with no such rule, 13 wrong instead of 15; a number reads 18 parts on average, not 21.
+SAME_CUT = 0.03
 CUT_MARGIN = 0.25  # each side of a cut keeps this share of the line's height: about a 1's width
 # Lean (x per unit of y) beyond this is not handwriting's slant; the estimate is clipped.
 MAX_SLANT = 0.6

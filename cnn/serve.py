@@ -38,8 +38,9 @@ TOP_K = 3
 # A piece that may be two touching digits is read as two when the cut's digits are this many
 # times less likely wrong (1 - the product of their probabilities) than the whole read as one
 # digit. Chosen on drawings of validation digits (`python benchmarks/bench_numbers.py
-# --choose-cut-evidence`): 1 of 1,220 single digits cut, 87 of 300 touching pairs cut right
-# and 7 wrong; at 1: 3 cut, 109 right, 21 wrong; at 100: 1, 60 and 0.
+# --choose-cut-evidence`): 1 of 1,220 single digits cut, 113 of 300 touching pairs cut right
+# and 13 wrong; at 5: 1, 127 and 21; at 1: 4, 137, 25; at 100: 1, 85 and 2. (Before pieces were
+# also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
 CUT_EVIDENCE = 20
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
