@@ -18,7 +18,7 @@ latency of Recognizer.read_numbers in process and of /read_number through gradio
 photos of numbers (`drawings.number_photos`: the numbers photographed on paper, every other
 one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
 could be read as a digit, against the same numbers read on their canvas. --validation-photos draws the same photos from validation digits
-instead (the last 5,000 training digits): cnn.preprocess's photo reading is chosen on those.
+instead (the last 5,000 training digits): cnn.ink's photo reading is chosen on those.
 Prints Markdown tables; asserts nothing.
 """
 

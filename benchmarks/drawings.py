@@ -36,7 +36,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnn.preprocess import ink_map  # noqa: E402
+from cnn.ink import ink_map  # noqa: E402
 from cnn.redraw import centre_line, random_stroke, redraw  # noqa: E402
 from examples.strokes import smooth  # noqa: E402
 

@@ -8,7 +8,7 @@ enough to be two digits that touch also comes with ways to cut it: straight wher
 thinnest, and along the paths from top to bottom that cross the least ink (digits that overlap);
 cnn.serve reads them and keeps a cut only when the model is far surer of its two digits.
 
-Each digit comes back as a part of the ink map (cnn.preprocess.ink_map), for
+Each digit comes back as a part of the ink map (cnn.ink.ink_map), for
 cnn.preprocess.prepare_ink: the same path as a single digit. A drawing that holds one digit
 comes back whole, so it reads exactly as before.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .preprocess import ink_map, working_factor
+from .ink import ink_map, working_factor
 
 # A piece at least this share of the line's height is a digit (or most of one).
 TALL = 0.75

@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from cnn import to_mnist
-from cnn.preprocess import INK_FLOOR, encloses_paper, euler_number, ink_map, looks_like_handwriting, prepare, window_extreme
+from cnn.ink import INK_FLOOR, ink_map, window_extreme
+from cnn.preprocess import encloses_paper, euler_number, looks_like_handwriting, prepare
 from cnn.redraw import random_stroke
 from cnn.redraw import Stroke, redraw
 from cnn.segment import split_digits
