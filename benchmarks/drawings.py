@@ -14,6 +14,8 @@ and nothing here reads MNIST's training digits:
   the page lies on a desk (wood, dark, grey or white) that the photo shows along 1-4 sides; with
   `margin` (i), the page is ruled notebook or legal-pad paper with its red margin line (or a header
   line) beside, through or above the digit;
+- `framed_set` (j) retraces MNIST *test* digits as (g) does, inside a printed box (a form's box),
+  cropped to the box or with paper around it;
 - `number_set` draws numbers of 2-6 digits (bench_numbers.py), and `number_photos` photographs
   them as `photo_set` does, every other one on a desk.
 
@@ -404,6 +406,37 @@ def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8,
         line = MARGINS[int(rng.integers(len(MARGINS)))] if margin else None
         photo = _photograph(drawn, "ruled" if margin else paper, height, rng, surface, line)
         out.append(Drawing(photo, int(labels[index]), surface or line or paper, pen / height, int(index)))
+    return out
+
+
+FRAMES = ("cropped", "on paper")
+
+
+def framed_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 17) -> list[Drawing]:
+    """MNIST test digits retraced as in pen_set (pens up to 12% of the height), written inside a
+    printed box: a form's box or a frame drawn with a ruler, 1-4 px wide, black, grey or blue, a
+    tenth to half the digit's height from its ink on each side, possibly crossed by the digit's
+    ink. Half are cropped to the box (`kind` "cropped"), half have paper around it ("on paper")."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(images), size=count, replace=False):
+        side, height = _canvas_geometry(rng)
+        height = min(height, 0.6 * side)  # room for the box around the digit
+        pen = _pen(rng, height, widest=0.12)
+        drawn = render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=False).convert("RGB")
+        ink = np.asarray(drawn.convert("L")) < 128
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        gaps = rng.uniform(-0.02, 0.5, size=4) * height  # a slightly negative gap: the digit runs into the box
+        box = [cols[0] - gaps[0], rows[0] - gaps[1], cols[-1] + gaps[2], rows[-1] + gaps[3]]
+        box = [int(np.clip(v, 1, side - 2)) for v in box]
+        width = int(rng.integers(1, 5))
+        colour = [(0, 0, 0), (110, 110, 110), (60, 90, 200)][int(rng.integers(3))]
+        ImageDraw.Draw(drawn).rectangle(box, outline=colour, width=width)
+        kind = FRAMES[int(rng.integers(len(FRAMES)))]
+        if kind == "cropped":
+            extra = int(rng.integers(2, 9))  # paper beyond the line (a crop right on it: see BENCHMARKS)
+            drawn = drawn.crop((max(0, box[0] - extra), max(0, box[1] - extra), min(side, box[2] + 1 + extra), min(side, box[3] + 1 + extra)))
+        out.append(Drawing(drawn, int(labels[index]), kind, pen / height, int(index)))
     return out
 
 

@@ -55,6 +55,13 @@ BORDER_BAND = 0.2
 BORDER_GAP = 2 / LIGHTING_GRID
 BORDER_SLACK = 0.25
 BORDER_BESIDE = 0.75
+# A printed box around the writing (a form's box, a frame drawn with a ruler): four straight lines
+# that each cover FRAME_COVER of a side of the ink's box, within FRAME_BAND of that side, end
+# within it (a filled shape is no frame), and hold ink inside. What lies inside is kept: a stroke
+# that runs out over the box's line loses its tip.
+FRAME_COVER = 0.9
+FRAME_BAND = 0.15
+FRAME_TILT = 0.01  # lines may lean this much (x per y): about half a degree
 
 
 def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
@@ -153,8 +160,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
         else:
             difference = paper - luminance if dark_ink else luminance - paper
         if lighting is not None or grainy:
-            return _off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference)))))
-    return _scaled(difference)
+            return _off_the_frame(_off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))))
+    return _off_the_frame(_scaled(difference))
 
 
 def _scaled(difference: np.ndarray) -> np.ndarray:
@@ -368,6 +375,34 @@ def _off_the_border(ink: np.ndarray) -> np.ndarray:
         return ink
     pixels = np.repeat(np.repeat(keep, step, axis=0), step, axis=1)[:height, :width]
     return np.where(pixels, ink, 0).astype(np.float32)
+
+
+def _off_the_frame(ink: np.ndarray) -> np.ndarray:
+    """`ink` with only what lies inside a printed box around the writing, when the ink's box is
+    framed by one (FRAME_COVER): the box's lines go, and whatever lies outside them."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0 or min(rows[-1] - rows[0], cols[-1] - cols[0]) < 16:
+        return ink
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] > 0
+    inside = []
+    for side in (box, box.T, box[::-1], box.T[::-1]):  # top, left, bottom, right
+        # Lines that lean a little cover a band of rows: each column is read over `lean` rows.
+        lean = 1 + int(FRAME_TILT * side.shape[1])
+        band = int(FRAME_BAND * side.shape[0])
+        rows_near = np.logical_or.reduce([side[i : band + i] for i in range(lean)])
+        covered = np.flatnonzero(rows_near.mean(axis=1) >= FRAME_COVER)
+        # One thin run of rows, ending inside the band: not a filled shape, not noise.
+        if covered.size == 0 or covered[-1] + lean >= band or covered[-1] - covered[0] >= min(covered.size, band // 2):
+            return ink
+        inside.append(int(covered[-1]) + lean)  # the first row past the line
+    top, left, bottom, right = inside
+    inner = box[top : box.shape[0] - bottom, left : box.shape[1] - right]
+    if not inner.any():  # a rectangle with nothing in it: a drawing of its own (a square 0)
+        return ink
+    out = np.zeros_like(ink)
+    y0, x0 = rows[0] + top, cols[0] + left
+    out[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]] = ink[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]]
+    return out
 
 
 def _edge_band(shape: tuple[int, ...]) -> int:
