@@ -55,10 +55,10 @@ BORDER_BAND = 0.2
 BORDER_GAP = 2 / LIGHTING_GRID
 BORDER_SLACK = 0.25
 BORDER_BESIDE = 0.75
-# A printed box around the writing (a form's box, a frame drawn with a ruler): four straight lines
-# that each cover FRAME_COVER of a side of the ink's box, within FRAME_BAND of that side, end
-# within it (a filled shape is no frame), and hold ink inside. What lies inside is kept: a stroke
-# that runs out over the box's line loses its tip.
+# A printed box around the writing (a form's box, a frame drawn with a ruler): four straight lines,
+# each one thin run of rows (a filled shape or noise is no frame) that covers FRAME_COVER of a side
+# of the ink's box within FRAME_BAND of that side, with ink inside them. What lies inside is kept:
+# a stroke that runs out over the box's line loses its tip.
 FRAME_COVER = 0.9
 FRAME_BAND = 0.15
 FRAME_TILT = 0.01  # lines may lean this much (x per y): about half a degree
@@ -383,16 +383,17 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size == 0 or min(rows[-1] - rows[0], cols[-1] - cols[0]) < 16:
         return ink
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] > 0
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     inside = []
-    for side in (box, box.T, box[::-1], box.T[::-1]):  # top, left, bottom, right
+    for side in (box, box.T, box[::-1], box.T[::-1]):  # top, left, bottom, right: views
         # Lines that lean a little cover a band of rows: each column is read over `lean` rows.
         lean = 1 + int(FRAME_TILT * side.shape[1])
         band = int(FRAME_BAND * side.shape[0])
-        rows_near = np.logical_or.reduce([side[i : band + i] for i in range(lean)])
+        inked = side[: band + lean] > 0
+        rows_near = np.logical_or.reduce([inked[i : band + i] for i in range(lean)])
         covered = np.flatnonzero(rows_near.mean(axis=1) >= FRAME_COVER)
-        # One thin run of rows, ending inside the band: not a filled shape, not noise.
-        if covered.size == 0 or covered[-1] + lean >= band or covered[-1] - covered[0] >= min(covered.size, band // 2):
+        # One thin run of rows: not a filled shape, not noise.
+        if covered.size == 0 or covered[-1] - covered[0] >= min(covered.size, band // 2):
             return ink
         inside.append(int(covered[-1]) + lean)  # the first row past the line
     top, left, bottom, right = inside
@@ -401,7 +402,7 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
         return ink
     out = np.zeros_like(ink)
     y0, x0 = rows[0] + top, cols[0] + left
-    out[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]] = ink[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]]
+    out[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]] = inner
     return out
 
 
