@@ -62,6 +62,7 @@ BORDER_BESIDE = 0.75
 FRAME_COVER = 0.9
 FRAME_BAND = 0.15
 FRAME_TILT = 0.01  # lines may lean this much (x per y): about half a degree
+FRAME_WALL_APART = 0.05
 
 
 def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
@@ -384,7 +385,7 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
     if rows.size == 0 or min(rows[-1] - rows[0], cols[-1] - cols[0]) < 16:
         return ink
     box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    inside = []
+    inside, thickest = [], 0
     for side in (box, box.T, box[::-1], box.T[::-1]):  # top, left, bottom, right: views
         # Lines that lean a little cover a band of rows: each column is read over `lean` rows.
         lean = 1 + int(FRAME_TILT * side.shape[1])
@@ -396,14 +397,39 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
         if covered.size == 0 or covered[-1] - covered[0] >= min(covered.size, band // 2):
             return ink
         inside.append(int(covered[-1]) + lean)  # the first row past the line
+        thickest = max(thickest, covered.size)
     top, left, bottom, right = inside
     inner = box[top : box.shape[0] - bottom, left : box.shape[1] - right]
     if not inner.any():  # a rectangle with nothing in it: a drawing of its own (a square 0)
         return ink
+    inner = inner.copy()
+    for first, last in _comb_walls(inner > 0, thickest):
+        inner[:, first : last + 1] = 0
     out = np.zeros_like(ink)
     y0, x0 = rows[0] + top, cols[0] + left
     out[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]] = inner
     return out
+
+
+def _comb_walls(inked: np.ndarray, thickest: int) -> list[tuple[int, int]]:
+    """The first and last column of each wall inside a row of boxes (a form's comb; `inked`: the
+    ink inside the outer box, whose lines are `thickest` rows thick at most). A wall runs from
+    line to line, at most twice as thick as the lines (two boxes' sides), with paper right beside
+    it (not a strip of a thick stem) and writing on both sides, FRAME_WALL_APART of the height
+    away (not a thin 1 written from line to line)."""
+    lean = 1 + int(FRAME_TILT * inked.shape[0])
+    columns = inked.T
+    spans = np.logical_or.reduce([columns[i : columns.shape[0] - lean + 1 + i] for i in range(lean)]).mean(axis=1) >= FRAME_COVER
+    edges = np.flatnonzero(np.diff(np.r_[False, spans, False].astype(np.int8)))
+    cover, apart = columns.mean(axis=1), int(FRAME_WALL_APART * inked.shape[0])
+    walls = []
+    for start, stop in zip(edges[::2], edges[1::2]):
+        first, last = start, stop + lean - 2  # every window from start to stop - 1 holds some of the wall
+        paper_beside = first > 0 and last + 1 < len(cover) and max(cover[first - 1], cover[last + 1]) < 0.5
+        writing_beside = cover[: max(0, first - apart)].any() and cover[last + 1 + apart :].any()
+        if stop - start <= 2 * thickest + lean - 1 and paper_beside and writing_beside:
+            walls.append((int(first), int(last)))
+    return walls
 
 
 def _edge_band(shape: tuple[int, ...]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from cnn.hub import load_model
 from cnn.segment import split_digits
@@ -125,6 +125,19 @@ def test_overlapping_digits_are_cut_along_a_path_around_one_of_them(recognizer, 
     # The premise: one piece of ink, and no straight upright cut parts the two digits.
     assert ink_pieces(image) == 1 and columns[0].max() > columns[1].min()
     assert read(recognizer, image).number == text
+
+
+@pytest.mark.parametrize("text", ["2024", "1111"])
+def test_a_number_written_in_a_forms_boxes_reads_without_them(recognizer, text):
+    """One box around the number, or one box per digit (a comb): the boxes' lines are no digits.
+    Both failed before cnn.ink._off_the_frame (the walls were read as 1s, the box with the digits)."""
+    one = draw_number(text, size=(900, 320), gap=0.3).convert("RGB")
+    ImageDraw.Draw(one).rectangle((15, 50, 860, 280), outline=(0, 0, 0), width=3)
+    comb = draw_number(text, size=(900, 320), gap=0.3).convert("RGB")
+    for k in range(len(text)):
+        ImageDraw.Draw(comb).rectangle((25 + k * 162, 50, 25 + (k + 1) * 162, 280), outline=(60, 60, 60), width=3)
+    for image in (one, comb):
+        assert read(recognizer, image).number == text
 
 
 def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
