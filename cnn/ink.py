@@ -393,8 +393,8 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
         inked = side[: band + lean] > 0
         rows_near = np.logical_or.reduce([inked[i : band + i] for i in range(lean)])
         covered = np.flatnonzero(rows_near.mean(axis=1) >= FRAME_COVER)
-        # One thin run of rows: not a filled shape, not noise.
-        if covered.size == 0 or covered[-1] - covered[0] >= min(covered.size, band // 2):
+        # One thin run of rows that ends inside the band: not a filled shape, not noise.
+        if covered.size == 0 or covered[-1] + lean >= band or covered[-1] - covered[0] >= min(covered.size, band // 2):
             return ink
         inside.append(int(covered[-1]) + lean)  # the first row past the line
         thickest = max(thickest, covered.size)
