@@ -119,7 +119,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     means ink is the luminance difference from it, in whichever direction the ink goes. Paper
     photographed in uneven light is fitted as a smooth surface first (paper_lighting). In a photo,
     the desk around the page (off_the_page), the page's own lines (_off_the_lines) and what the
-    page's edge leaves near the photo's border (_off_the_border) are not ink.
+    page's edge leaves near the photo's border (_off_the_border) are not ink; nor, on any opaque
+    paper, is a printed box around the writing (_off_the_frame).
     """
     image = _as_image(image)
     factor = working_factor(image.size)
@@ -135,33 +136,32 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
         alpha = np.asarray(image.getchannel("A"), dtype=np.float32) / 255.0
     if alpha is not None and np.median(_border(alpha)) < 0.5:
         # Ink on a transparent canvas (the sketchpad's): whatever its colour, alpha is the ink,
-        # so the luminance is not even computed.
-        difference = alpha
+        # so the luminance is not even computed. Nothing is printed on it (a form's box).
+        return _scaled(alpha)
+    luminance = _luminance(image)
+    if alpha is not None:  # opaque paper with transparent holes: the holes are paper
+        opaque = _border(alpha) >= 0.5
+        paper = float(np.median(_border(luminance)[opaque]))
+        luminance = alpha * luminance + (1 - alpha) * paper
+    border = _border(luminance)
+    # A photo or a scan with grain or lines along most of its border: a page, not a canvas.
+    grainy = np.median(np.abs(border - np.median(border))) > 0
+    if grainy:  # the paper is read inside the edge band, where a sliver of desk may lie (_off_the_edges)
+        luminance = off_the_page(luminance)
+        band = _edge_band(luminance.shape)
+        border = _border(luminance[band:-band, band:-band]) if min(luminance.shape) > 2 * band else _border(luminance)
+    paper = float(np.median(border))
+    dark_ink = paper >= 0.5
+    # Only a border that varies can belong to unevenly lit paper: a canvas's is one colour.
+    lighting = paper_lighting(luminance, dark_ink) if np.ptp(border) > UNEVEN_PAPER else None
+    if lighting is not None:
+        # Light falls on paper and ink alike: dark ink reflects a share of what the paper
+        # there reflects; light ink on a dark board is what is brighter than the board there.
+        difference = 1 - luminance / np.maximum(lighting, MIN_CONTRAST) if dark_ink else luminance - lighting
     else:
-        luminance = _luminance(image)
-        if alpha is not None:  # opaque paper with transparent holes: the holes are paper
-            opaque = _border(alpha) >= 0.5
-            paper = float(np.median(_border(luminance)[opaque]))
-            luminance = alpha * luminance + (1 - alpha) * paper
-        border = _border(luminance)
-        # A photo or a scan with grain or lines along most of its border: a page, not a canvas.
-        grainy = np.median(np.abs(border - np.median(border))) > 0
-        if grainy:  # the paper is read inside the edge band, where a sliver of desk may lie (_off_the_edges)
-            luminance = off_the_page(luminance)
-            band = _edge_band(luminance.shape)
-            border = _border(luminance[band:-band, band:-band]) if min(luminance.shape) > 2 * band else _border(luminance)
-        paper = float(np.median(border))
-        dark_ink = paper >= 0.5
-        # Only a border that varies can belong to unevenly lit paper: a canvas's is one colour.
-        lighting = paper_lighting(luminance, dark_ink) if np.ptp(border) > UNEVEN_PAPER else None
-        if lighting is not None:
-            # Light falls on paper and ink alike: dark ink reflects a share of what the paper
-            # there reflects; light ink on a dark board is what is brighter than the board there.
-            difference = 1 - luminance / np.maximum(lighting, MIN_CONTRAST) if dark_ink else luminance - lighting
-        else:
-            difference = paper - luminance if dark_ink else luminance - paper
-        if lighting is not None or grainy:
-            return _off_the_frame(_off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))))
+        difference = paper - luminance if dark_ink else luminance - paper
+    if lighting is not None or grainy:
+        return _off_the_frame(_off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))))
     return _off_the_frame(_scaled(difference))
 
 
