@@ -132,8 +132,8 @@ For a drawing or a photo, apply the same steps MNIST was made with. The project'
 `cnn.to_mnist(image)` does it for any PIL image or array: it finds the ink (dark on light,
 light on dark, or a transparent background; on a photo of a page, against the paper's uneven
 light, leaving out the desk around the page, what the page's edge leaves near the photo's
-border, and the page's own lines, such as a notebook's margin line), crops, scales, centres, and
-returns `None` for a blank image.
+border, and the page's own lines, such as a notebook's margin line; on any paper, a printed box
+around the writing), crops, scales, centres, and returns `None` for a blank image.
 
 ## Use
 
