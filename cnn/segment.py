@@ -300,10 +300,10 @@ def _cuts(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, along: np.ndarray, l
 
 
 def _seams(ys: np.ndarray, along: np.ndarray, line: _Line) -> list[np.ndarray]:
-    """Which ink pixels (rows `ys`, whole x along the slant from 0 `along`) lie left of each of
-    the CUTS paths from the piece's top to its bottom that cross the least ink: each row, a
-    path moves at most one column along the slant, and keeps CUT_MARGIN from the ink's sides.
-    Found by dynamic programming on the ink reduced to about SEAM_ROWS rows."""
+    """For each of the CUTS paths from the piece's top to its bottom that cross the least ink,
+    which ink pixels lie left of it (`ys`: their rows; `along`: their whole columns along the
+    slant, from 0). Each row, a path moves at most one column sideways, and it keeps CUT_MARGIN
+    from the ink's sides. Found by dynamic programming on the ink reduced to about SEAM_ROWS rows."""
     k = max(1, int(line.height // SEAM_ROWS))
     rows, columns = ys // k, along // k
     ink = np.zeros((rows.max() + 1, columns.max() + 1))
