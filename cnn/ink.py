@@ -381,18 +381,15 @@ def _off_the_border(ink: np.ndarray) -> np.ndarray:
 def _off_the_frame(ink: np.ndarray) -> np.ndarray:
     """`ink` with only what lies inside a printed box around the writing, when the ink's box is
     framed by one (FRAME_COVER): the box's lines go, and whatever lies outside them."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0 or min(rows[-1] - rows[0], cols[-1] - cols[0]) < 16:
+    window = ink_box(ink)
+    if window is None or min(window[0].stop - window[0].start, window[1].stop - window[1].start) <= 16:
         return ink
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = ink[window]
     inside, thickest = [], 0
     for side in (box, box.T, box[::-1], box.T[::-1]):  # top, left, bottom, right: views
-        # Lines that lean a little cover a band of rows: each column is read over `lean` rows.
-        lean = 1 + int(FRAME_TILT * side.shape[1])
         band = int(FRAME_BAND * side.shape[0])
-        inked = side[: band + lean] > 0
-        rows_near = np.logical_or.reduce([inked[i : band + i] for i in range(lean)])
-        covered = np.flatnonzero(rows_near.mean(axis=1) >= FRAME_COVER)
+        covered, lean = _straight_lines(side[: band + _lean(side.shape[1]) - 1] > 0)
+        covered = np.flatnonzero(covered)
         # One thin run of rows that ends inside the band: not a filled shape, not noise.
         if covered.size == 0 or covered[-1] + lean >= band or covered[-1] - covered[0] >= min(covered.size, band // 2):
             return ink
@@ -406,9 +403,23 @@ def _off_the_frame(ink: np.ndarray) -> np.ndarray:
     for first, last in _comb_walls(inner > 0, thickest):
         inner[:, first : last + 1] = 0
     out = np.zeros_like(ink)
-    y0, x0 = rows[0] + top, cols[0] + left
+    y0, x0 = window[0].start + top, window[1].start + left
     out[y0 : y0 + inner.shape[0], x0 : x0 + inner.shape[1]] = inner
     return out
+
+
+def _lean(length: int) -> int:
+    """How many rows a straight line `length` long may cross when it leans FRAME_TILT."""
+    return 1 + int(FRAME_TILT * length)
+
+
+def _straight_lines(inked: np.ndarray) -> tuple[np.ndarray, int]:
+    """Whether a straight line runs across `inked` (rows x columns) from each row on: FRAME_COVER
+    of the columns hold ink within the `lean` rows a line that leans a little crosses (the last
+    lean - 1 rows start none); and lean."""
+    lean = _lean(inked.shape[1])
+    rows = inked.shape[0] - lean + 1
+    return np.logical_or.reduce([inked[i : rows + i] for i in range(lean)]).mean(axis=1) >= FRAME_COVER, lean
 
 
 def _comb_walls(inked: np.ndarray, thickest: int) -> list[tuple[int, int]]:
@@ -417,9 +428,8 @@ def _comb_walls(inked: np.ndarray, thickest: int) -> list[tuple[int, int]]:
     line to line, at most twice as thick as the lines (two boxes' sides), with paper right beside
     it (not a strip of a thick stem) and writing on both sides, FRAME_WALL_APART of the height
     away (not a thin 1 written from line to line)."""
-    lean = 1 + int(FRAME_TILT * inked.shape[0])
     columns = inked.T
-    spans = np.logical_or.reduce([columns[i : columns.shape[0] - lean + 1 + i] for i in range(lean)]).mean(axis=1) >= FRAME_COVER
+    spans, lean = _straight_lines(columns)
     edges = np.flatnonzero(np.diff(np.r_[False, spans, False].astype(np.int8)))
     cover, apart = columns.mean(axis=1), int(FRAME_WALL_APART * inked.shape[0])
     walls = []
@@ -576,6 +586,14 @@ class _Cells:
         yf = ((np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1)[:, None]
         xf = ((np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1)[None, :]
         return (c0 + cx * xf + cxx * xf * xf) + yf * (cy + cxy * xf) + cyy * yf * yf
+
+
+def ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
+    """The smallest rows x columns window holding every nonzero pixel; None when there is none."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def window_extreme(values: np.ndarray, size: int, extreme: np.ufunc) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .ink import ink_map, window_extreme
+from .ink import ink_box, ink_map, window_extreme
 
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px
@@ -63,7 +63,7 @@ def prepare(image: Image.Image | np.ndarray, check: bool = True) -> Prepared:
 
 def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
     """prepare() from an ink map (ink_map's result, or a part of one: cnn.segment's digits)."""
-    box = _ink_box(ink)
+    box = ink_box(ink)
     if box is None:
         return Prepared(None, False)
     crop = np.ascontiguousarray(ink[box], dtype=np.float32)
@@ -88,14 +88,6 @@ def prepare_ink(ink: np.ndarray, check: bool = True) -> Prepared:
         return Prepared(out, True)
     strokes = looks_like_handwriting(out, pen_share=width / FINE) and _strokes_at_fine_scale(fine)
     return Prepared(out, strokes)
-
-
-def _ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
-    """The smallest rows x columns window holding every nonzero pixel; None when there is none."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
-        return None
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _fit(crop: np.ndarray, box: int) -> np.ndarray:
@@ -130,7 +122,7 @@ def normalise_stroke(fine: np.ndarray, width: float) -> np.ndarray:
     # A thin pen reduced to this scale is faint grey: make its core solid ink first.
     solid = np.clip(fine / (0.5 * peak), 0, 1)
     grown = window_extreme(np.pad(solid, size), size, np.maximum)
-    return np.ascontiguousarray(grown[_ink_box(grown)])
+    return np.ascontiguousarray(grown[ink_box(grown)])
 
 
 
@@ -153,7 +145,7 @@ def looks_like_handwriting(pixels: np.ndarray, pen_share: float = 0.0) -> bool:
     refused unless it closes around paper (a bold 8 whose loops are still open).
     """
     ink = pixels > INK_LEVEL
-    box = _ink_box(ink)
+    box = ink_box(ink)
     if box is None:
         return False
     inked = ink[box]
