@@ -30,7 +30,7 @@ import cnn  # noqa: E402
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
-from cnn.segment import _components  # noqa: E402
+from cnn.pieces import components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
 from drawings import DESKS, FRAMES, MARGINS, PAPERS, Drawing, canvas_set, font_set, framed_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
@@ -71,7 +71,7 @@ def holes(pixels: np.ndarray) -> int:
     """Holes in the ink of a 28x28 image: its 8-connected pieces minus its Euler number (pieces
     minus holes), both counted as the app counts them."""
     ink = pixels > INK_LEVEL  # as cnn.preprocess's handwriting check counts ink
-    return round(_components(ink)[1].count - euler_number(ink))
+    return round(components(ink)[1].count - euler_number(ink))
 
 
 def lost_hole(drawings: list[Drawing], digits: np.ndarray) -> np.ndarray:

@@ -13,6 +13,9 @@ import math
 import numpy as np
 from PIL import Image
 
+from .marks import off_the_marks
+from .pieces import ink_box
+
 # Images larger than this (long side, pixels) are box-reduced first: the result is 20 px
 # tall anyway, and it keeps the cost of a huge photo at a few milliseconds.
 MAX_WORKING_SIDE = 1024
@@ -137,7 +140,7 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     if alpha is not None and np.median(_border(alpha)) < 0.5:
         # Ink on a transparent canvas (the sketchpad's): whatever its colour, alpha is the ink,
         # so the luminance is not even computed. Nothing is printed on it (a form's box).
-        return _scaled(alpha)
+        return off_the_marks(_scaled(alpha))
     luminance = _luminance(image)
     if alpha is not None:  # opaque paper with transparent holes: the holes are paper
         opaque = _border(alpha) >= 0.5
@@ -161,8 +164,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     else:
         difference = paper - luminance if dark_ink else luminance - paper
     if lighting is not None or grainy:
-        return _off_the_frame(_off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference))))))
-    return _off_the_frame(_scaled(difference))
+        return off_the_marks(_off_the_frame(_off_the_border(_near_strokes(_scaled(_off_the_edges(_off_the_lines(difference)))))))
+    return off_the_marks(_off_the_frame(_scaled(difference)))
 
 
 def _scaled(difference: np.ndarray) -> np.ndarray:
@@ -586,14 +589,6 @@ class _Cells:
         yf = ((np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1)[:, None]
         xf = ((np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1)[None, :]
         return (c0 + cx * xf + cxx * xf * xf) + yf * (cy + cxy * xf) + cyy * yf * yf
-
-
-def ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
-    """The smallest rows x columns window holding every nonzero pixel; None when there is none."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
-        return None
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def window_extreme(values: np.ndarray, size: int, extreme: np.ufunc) -> np.ndarray:

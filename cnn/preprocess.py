@@ -15,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .ink import ink_box, ink_map, window_extreme
+from .ink import ink_map, window_extreme
+from .pieces import ink_box
 
 BOX = 20  # MNIST's digit box
 FINE = 4 * BOX  # the working scale for stroke width and the fine-scale check, px

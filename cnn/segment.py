@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from .ink import ink_map, working_factor
+from .pieces import Runs, components
 
 # A piece at least this share of the line's height is a digit (or most of one).
 TALL = 0.75
@@ -90,7 +91,7 @@ class _Line:
 def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
     """The digits of a one-line number, left to right; [] when there is no ink."""
     ink = ink_map(image)
-    labels, runs = _components(ink > 0)
+    labels, runs = components(ink > 0)
     if runs.count == 0:
         return []
     size = image.size if isinstance(image, Image.Image) else (np.shape(image)[1], np.shape(image)[0])
@@ -133,58 +134,7 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
     )
 
 
-@dataclass(frozen=True)
-class _Runs:
-    """Horizontal runs of ink: row, first column, column after the last, piece (0-based)."""
-
-    row: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    piece: np.ndarray
-    count: int  # pieces
-
-
-def _components(binary: np.ndarray) -> tuple[np.ndarray, _Runs]:
-    """8-connected components: a label image (0: background, 1..n) and the runs of ink.
-
-    Works on horizontal runs of ink, so a drawing costs in runs (a few thousand), not pixels."""
-    height, width = binary.shape
-    edges = np.diff(np.pad(binary, ((0, 0), (1, 1))).astype(np.int8), axis=1)
-    run_rows, starts = np.nonzero(edges == 1)
-    _, ends = np.nonzero(edges == -1)  # exclusive; same order as the starts
-    n = len(starts)
-    if n == 0:
-        return np.zeros(binary.shape, np.int32), _Runs(run_rows, starts, ends, np.zeros(0, np.int64), 0)
-    # Runs in row r - 1 touching run k of row r (8-connected): start <= end_k and end >= start_k.
-    # Keys order the runs row by row, so those runs are one contiguous range of the arrays.
-    stride = width + 2
-    start_keys, end_keys = run_rows * stride + starts, run_rows * stride + ends
-    above = (run_rows - 1) * stride
-    first = np.searchsorted(end_keys, above + starts, side="left")
-    last = np.searchsorted(start_keys, above + ends, side="right")
-    reach = np.clip(last - first, 0, None)
-    lower = np.repeat(np.arange(n), reach)
-    upper = np.repeat(first, reach) + (np.arange(reach.sum()) - np.repeat(np.cumsum(reach) - reach, reach))
-    # Each run takes the smallest run index it is joined to, until nothing changes.
-    parent = np.arange(n)
-    while True:
-        low = np.minimum(parent[lower], parent[upper])
-        before = parent.copy()
-        np.minimum.at(parent, lower, low)
-        np.minimum.at(parent, upper, low)
-        parent = parent[parent]  # pointer jumping: chains shorten by half each round
-        if np.array_equal(parent, before):
-            break
-    roots, piece = np.unique(parent, return_inverse=True)
-    labels = np.zeros((height, width + 1), np.int32)
-    # Paint the runs: +label at each start, -label at each end, then a running sum per row.
-    np.add.at(labels, (run_rows, starts), piece + 1)
-    np.add.at(labels, (run_rows, ends), -(piece + 1))
-    # (dtype: numpy would widen to int64 first, which takes 15 times as long on a 400 px canvas)
-    return np.cumsum(labels, axis=1, dtype=np.int32)[:, :width], _Runs(run_rows, starts, ends, piece, len(roots))
-
-
-def _slant(runs: _Runs) -> float:
+def _slant(runs: Runs) -> float:
     """The line's lean (x per unit of y, right-leaning positive): the ink's x-y covariance
     within each piece over its y variance, pooled over the pieces (MNIST's deskew, per piece).
     Sums over each run in closed form: sum of x, of x squared, and of x y."""
@@ -204,7 +154,7 @@ def _slant(runs: _Runs) -> float:
     return float(np.clip(-cov / var_y, -MAX_SLANT, MAX_SLANT))  # y grows downwards
 
 
-def _group(runs: _Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]]], float, float, float]:
+def _group(runs: Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]]], float, float, float]:
     """The digits, left to right, as (pieces, box: y0, y1, x0, x1 of the ink map); the slant,
     the y it is measured from, and the digits' height."""
     slant = _slant(runs)
