@@ -440,6 +440,78 @@ def framed_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1
     return out
 
 
+MARKS = ("underline", "double underline", "ring")
+
+
+def _mark(box: tuple[float, float, float, float], kind: str, height: float, rng: np.random.Generator) -> list[Polyline]:
+    """A hand-drawn mark around ink whose box is (x0, y0, x1, y1): one or two lines under it, a
+    little tilted and bowed, from about where it starts to about where it ends (at least half its
+    height long); or a ring around
+    it, wobbling, whose stroke runs on past its start so that it closes. Its distance from the
+    ink is drawn from -0.05 to 0.25 of the height: sometimes it touches the digit."""
+    x0, y0, x1, y1 = box
+    if kind == "ring":
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        rx = (x1 - x0) / 2 * rng.uniform(1.05, 1.4) + rng.uniform(-0.05, 0.25) * height
+        ry = (y1 - y0) / 2 * rng.uniform(1.0, 1.15) + rng.uniform(-0.05, 0.25) * height
+        start = rng.uniform(0, 2 * math.pi)
+        turns = np.linspace(start, start + 2 * math.pi + rng.uniform(0.15, 0.6), 96)
+        wobble = 1 + sum(rng.normal(0, 0.03) * np.sin(k * turns + rng.uniform(0, 2 * math.pi)) for k in (2, 3))
+        return [np.stack([cx + rx * wobble * np.cos(turns), cy + ry * wobble * np.sin(turns)], axis=1)]
+    lines, y, tilt = [], y1 + rng.uniform(-0.05, 0.25) * height, math.tan(math.radians(rng.uniform(-4, 4)))
+    for _ in range(2 if kind == "double underline" else 1):
+        span = max(x1 - x0, 0.5 * height)  # a 1 is underlined wider than itself
+        left, right = (x0 + x1 - span) / 2 - rng.uniform(-0.15, 0.3) * span, (x0 + x1 + span) / 2 + rng.uniform(-0.15, 0.3) * span
+        xs = np.linspace(left, right, 24)
+        bow = rng.uniform(-0.04, 0.04) * height * (1 - ((xs - left) / (right - left) * 2 - 1) ** 2)
+        lines.append(np.stack([xs, y + tilt * (xs - (x0 + x1) / 2) + bow], axis=1))
+        y += rng.uniform(0.08, 0.2) * height
+    return lines
+
+
+def marked_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 19) -> list[Drawing]:
+    """MNIST test digits retraced as in pen_set (pens up to 12% of the height), then marked with
+    the same pen, as people mark an answer: underlined once or twice, or ringed (`kind`: the mark,
+    then "apart" or "touching" the digit). The digit and its mark lie anywhere on the canvas."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(images), size=count, replace=False):
+        side, height = _canvas_geometry(rng)
+        height = min(height, 0.5 * side)  # room for the mark around the digit
+        pen = _pen(rng, height, widest=0.12)
+        digit = np.asarray(render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=True).getchannel("A"))
+        rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+        kind = MARKS[int(rng.integers(len(MARKS)))]
+        # The mark is drawn on a larger sheet (it may reach past the canvas), then both are moved
+        # (and shrunk, if they must be) to a random place where all of it is on the canvas.
+        ss, pad = 2, side
+        mask = Image.new("L", (3 * side * ss, 3 * side * ss), 0)
+        strokes = _mark((cols[0] + pad, rows[0] + pad, cols[-1] + pad, rows[-1] + pad), kind, height, rng)
+        _round_pen(mask, [stroke * ss for stroke in strokes], pen * ss)
+        mark = np.asarray(mask.reduce(ss))
+        ink = mark.copy()
+        ink[pad : pad + side, pad : pad + side] = np.maximum(ink[pad : pad + side, pad : pad + side], digit)
+        near = np.asarray(Image.fromarray(digit).filter(ImageFilter.MaxFilter(3))) > 64
+        touching = bool((mark[pad : pad + side, pad : pad + side] > 64)[near].any())
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        part = Image.fromarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+        if max(part.size) > side - 2:
+            shrink = (side - 2) / max(part.size)
+            part = part.resize((max(1, int(part.width * shrink)), max(1, int(part.height * shrink))), Image.Resampling.LANCZOS)
+        part = np.asarray(part)
+        top, left = (int(rng.integers(1, side - n)) for n in part.shape)
+        placed = np.zeros((side, side), np.uint8)
+        placed[top : top + part.shape[0], left : left + part.shape[1]] = part
+        layer = Image.fromarray(placed)
+        if rng.random() < 0.5:
+            black = Image.new("L", layer.size, 0)
+            image = Image.merge("RGBA", [black, black, black, layer])
+        else:
+            image = Image.eval(layer, lambda v: 255 - v).convert("RGB")
+        out.append(Drawing(image, int(labels[index]), f"{kind}, {'touching' if touching else 'apart'}", pen / height, int(index)))
+    return out
+
+
 def _scribble(rng: np.random.Generator) -> list[Polyline]:
     points = [(rng.uniform(0, 1), rng.uniform(0, 1)) for _ in range(int(rng.integers(6, 14)))]
     return [np.asarray(smooth(points))]
