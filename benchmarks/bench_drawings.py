@@ -32,7 +32,7 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.pieces import components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from drawings import DESKS, FRAMES, MARGINS, PAPERS, Drawing, canvas_set, font_set, framed_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
+from drawings import DESKS, FRAMES, MARGINS, MARKED, PAPERS, Drawing, canvas_set, font_set, framed_set, marked_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
@@ -42,6 +42,7 @@ PHOTOS = "(g) phone photos of pen-retraced MNIST test digits"
 DESK_PHOTOS = "(h) the same, the page lying on a desk in the photo"
 MARGIN_PHOTOS = "(i) the same, on ruled paper with a margin line"
 FRAMED = "(j) pen-retraced MNIST test digits in a printed box"
+MARKS = "(k) pen-retraced MNIST test digits, underlined or ringed"
 # A 1 with a long flag leaning right ("/") by more than a few degrees looks like a 7 whose bar
 # droops (BENCHMARKS.md, bench_flagged_one.py): its top-1 is reported by lean.
 LEAN_BUCKETS = {"leaning left": (-90.0, -5.0), "upright (within 5 degrees)": (-5.0, 5.0), "leaning right": (5.0, 90.0)}
@@ -188,7 +189,7 @@ def top1_by_kind(drawings: list[Drawing], result: dict, kinds: tuple[str, ...]) 
 
 
 def print_photos(results: dict) -> None:
-    for name, by, kinds in ((PHOTOS, "paper", PAPERS), (DESK_PHOTOS, "desk", DESKS), (MARGIN_PHOTOS, "margin line", MARGINS), (FRAMED, "crop", FRAMES)):
+    for name, by, kinds in ((PHOTOS, "paper", PAPERS), (DESK_PHOTOS, "desk", DESKS), (MARGIN_PHOTOS, "margin line", MARGINS), (FRAMED, "crop", FRAMES), (MARKS, "mark", MARKED)):
         print(f"\n{name[:3]} by {by}: " + "; ".join(f"{kind} {right:.2%} read right, {refused:.2%} refused, of {count}"
                                                  for kind, (right, refused, count) in top1_by_kind(*results[name], kinds).items()))
 
@@ -235,6 +236,7 @@ def main() -> None:
         DESK_PHOTOS: lambda: photo_set(images, labels, 600 // share, seed=9, desk=True),
         MARGIN_PHOTOS: lambda: photo_set(images, labels, 600 // share, seed=10, margin=True),
         FRAMED: lambda: framed_set(images, labels, 600 // share),
+        MARKS: lambda: marked_set(images, labels, 600 // share),
     }
     results, making, started = {}, 0.0, time.perf_counter()
     for name, make in makers.items():

@@ -13,7 +13,9 @@ and the same with the page lying on a desk that the photo shows around it (`desk
 by the desk in `desk_by_surface`), and photos of ruled notebook or legal-pad paper with its margin
 line (`margin`: 600; seed 113; by where the line lies in `margin_by_line`), and digits retraced
 inside a printed box (`framed`: 600; drawings.framed_set, seed 115; cropped to the box or on paper
-in `framed_by_crop`), each image through the app's own reading (Recognizer.read).
+in `framed_by_crop`), and digits retraced then underlined once or twice or ringed (`marked`: 600;
+drawings.marked_set, seed 119; by the mark, apart from the digit or touching it, in
+`marked_by_mark`), each image through the app's own reading (Recognizer.read).
 A further set, "styles", is
 the styles MNIST rarely shows, drawn from templates
 written here for validation: neither training (cnn/augment.py) nor the benchmark (set (b),
@@ -55,7 +57,7 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from bench_confidence import SEED, own_line, validation_digits  # noqa: E402
 from bench_drawings import PEN_BUCKETS, digit_report, lost_hole, read_all, stem_leans, top1_by_kind, top1_by_lean, top1_by_pen  # noqa: E402
-from drawings import DESKS, FRAMES, MARGINS, PAPERS, _arc, canvas_set, framed_set, pen_set, photo_set, style_set  # noqa: E402
+from drawings import DESKS, FRAMES, MARGINS, MARKED, PAPERS, _arc, canvas_set, framed_set, marked_set, pen_set, photo_set, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 SHIFTS = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
@@ -116,8 +118,9 @@ def report(name: str, recognizer: Recognizer, clean: tuple, drawn: dict, results
         if set_name == "pen":
             row["pen_lost_hole"], row["pen_lost_hole_top1"], row["pen_kept_holes_top1"] = lost.mean(), right[lost].mean(), right[~lost].mean()
             row["pen_by_width"] = {f"{lo:.0%}-{hi:.0%}": [round(share, 4), count] for (lo, hi), (share, count) in zip(PEN_BUCKETS, top1_by_pen(drawings, right))}
-        if set_name in ("photo", "desk", "margin", "framed"):
-            by, kinds = {"photo": ("paper", PAPERS), "desk": ("surface", DESKS), "margin": ("line", MARGINS), "framed": ("crop", FRAMES)}[set_name]
+        if set_name in ("photo", "desk", "margin", "framed", "marked"):
+            by, kinds = {"photo": ("paper", PAPERS), "desk": ("surface", DESKS), "margin": ("line", MARGINS), "framed": ("crop", FRAMES),
+                         "marked": ("mark", MARKED)}[set_name]
             row[f"{set_name}_by_{by}"] = {kind: [round(share, 4), round(refused, 4), count] for kind, (share, refused, count) in top1_by_kind(drawings, result, kinds).items()}
         if set_name == "styles":  # the worst style: each must read well, not just their mean
             kinds = np.array([d.kind for d in drawings])
@@ -165,7 +168,8 @@ def main() -> None:
               "thick": lambda: pen_set(digits, digit_labels, 2000, seed=301, pens=THICK_PENS),
               "photo": lambda: photo_set(digits, digit_labels, 1500, seed=109), "desk": lambda: photo_set(digits, digit_labels, 600, seed=111, desk=True),
               "margin": lambda: photo_set(digits, digit_labels, 600, seed=113, margin=True),
-              "framed": lambda: framed_set(digits, digit_labels, 600, seed=115)}
+              "framed": lambda: framed_set(digits, digit_labels, 600, seed=115),
+              "marked": lambda: marked_set(digits, digit_labels, 600, seed=119)}
 
     shifts = SHIFTS if args.shifts else SHIFTS[:1]
     recognizers = {f: Recognizer(load_weights(f)) for f in args.folders}

@@ -16,6 +16,8 @@ and nothing here reads MNIST's training digits:
   line) beside, through or above the digit;
 - `framed_set` (j) retraces MNIST *test* digits as (g) does, inside a printed box (a form's box),
   cropped to the box or with paper around it;
+- `marked_set` (k) retraces MNIST *test* digits as (a) does, then underlines them once or twice,
+  or rings them, with the same pen, apart from the digit or touching it;
 - `number_set` draws numbers of 2-6 digits (bench_numbers.py), and `number_photos` photographs
   them as `photo_set` does, every other one on a desk.
 
@@ -441,6 +443,7 @@ def framed_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1
 
 
 MARKS = ("underline", "double underline", "ring")
+MARKED = tuple(f"{mark}, {where}" for mark in MARKS for where in ("apart", "touching"))  # marked_set's kinds
 
 
 def _mark(box: tuple[float, float, float, float], kind: str, height: float, rng: np.random.Generator) -> list[Polyline]:
