@@ -123,7 +123,8 @@ def ink_map(image: Image.Image | np.ndarray) -> np.ndarray:
     photographed in uneven light is fitted as a smooth surface first (paper_lighting). In a photo,
     the desk around the page (off_the_page), the page's own lines (_off_the_lines) and what the
     page's edge leaves near the photo's border (_off_the_border) are not ink; nor, on any opaque
-    paper, is a printed box around the writing (_off_the_frame).
+    paper, is a printed box around the writing (_off_the_frame); nor, on any paper, are the lines
+    and rings people draw under and around what they wrote (cnn.marks).
     """
     image = _as_image(image)
     factor = working_factor(image.size)

@@ -42,12 +42,13 @@ SIDE = 128  # pieces are looked for on the ink's box reduced to about this many 
 
 
 def off_the_marks(ink: np.ndarray) -> np.ndarray:
-    """The ink map without the underlines and rings that stand apart from the writing."""
+    """The ink map without the lines under the writing that stand apart from it, and without the
+    rings around it, apart from it or touching it."""
     box = ink_box(ink)
     if box is None:
         return ink
     # The pieces are found on the ink's box pooled to about SIDE px: each cell is ink where any of
-    # its pixels is. Pieces closer than a cell join, so a mark is never found where there is none.
+    # its pixels is. Pieces closer than a cell join: a ring that close is one that touches.
     inked = ink[box] > 0
     step = -(-max(inked.shape) // SIDE)
     cells = np.zeros((-(-inked.shape[0] // step), -(-inked.shape[1] // step)), bool)
@@ -127,13 +128,10 @@ def _ring(ys: np.ndarray, xs: np.ndarray, rest_ys: np.ndarray, rest_xs: np.ndarr
     inside = (rest_ys > top) & (rest_ys < top + height - 1) & (rest_xs > left) & (rest_xs < left + width - 1)
     if not inside.all() or np.ptp(rest_ys) + 1 < RING_CONTENT * height:
         return False
-    # The paper in the piece's box, with a margin of one all round: what the margin's paper
-    # does not reach is a hole. (Paper is joined diagonally too: a ring that closes only at a
-    # corner holds nothing.)
-    paper = np.ones((height + 2, width + 2), bool)
-    paper[ys - top + 1, xs - left + 1] = False
-    areas, _ = components(paper)
-    return bool(np.all(areas[rest_ys - top + 1, rest_xs - left + 1] != areas[0, 0]))
+    ring, content = np.zeros((2, height, width), bool)
+    ring[ys - top, xs - left] = True
+    content[rest_ys - top, rest_xs - left] = True
+    return _holds(ring, content, 0)
 
 
 def _peeled(piece: np.ndarray) -> np.ndarray | None:
@@ -145,7 +143,7 @@ def _peeled(piece: np.ndarray) -> np.ndarray | None:
     views = (lambda a: a, lambda a: a[:, ::-1], lambda a: a.T, lambda a: a.T[:, ::-1])  # from the left, right, top, bottom
     sides = [_first_runs(view(piece)) for view in views]
     # The cheap checks first: most pieces are digits, whose outline is no ellipse.
-    if not _round(sides, height, width) or not _holds(piece, np.zeros_like(piece), RING_HOLE):
+    if not _ring_shaped(sides, height, width) or not _holds(piece, np.zeros_like(piece), RING_HOLE):
         return None
     middle = np.concatenate([length[len(length) // 4 : 3 * len(length) // 4] for _, length in sides])
     reach = int(np.ceil(RING_PEEL * np.median(middle[middle > 0]))) if (middle > 0).any() else 0
@@ -190,7 +188,7 @@ def _first_runs(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, np.where(has, end - first, 0)
 
 
-def _round(sides: list[tuple[np.ndarray, np.ndarray]], height: int, width: int) -> bool:
+def _ring_shaped(sides: list[tuple[np.ndarray, np.ndarray]], height: int, width: int) -> bool:
     """Whether the outline seen from the four sides (_first_runs of each) is a ring's: close to an
     ellipse, with nothing sticking out of it (a slashed 0's slash does)."""
     left, right, top, bottom = (first for first, _ in sides)
