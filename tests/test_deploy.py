@@ -19,8 +19,8 @@ from helpers import ROOT, WRITE_TOKEN, readme_bash_block, start_app
 SPACE, MODEL = "alice/digit-recognizer", "alice/digit-cnn"
 # What the Space needs (app.py and what it imports or serves) and what must stay out of it.
 NEEDED = {"app.py", "requirements.txt", "README.md", ".gitattributes", "cnn/__init__.py", "cnn/serve.py",
-          "cnn/ink.py", "cnn/preprocess.py", "cnn/model.py", "weights/model.safetensors", "weights/config.json",
-          "examples/seven_pencil.png"}
+          "cnn/ink.py", "cnn/marks.py", "cnn/pieces.py", "cnn/preprocess.py", "cnn/model.py", "weights/model.safetensors",
+          "weights/config.json", "examples/seven_pencil.png"}
 KEPT_OUT = ("tests/", "benchmarks/", "docs/", "runs/", ".venv/", ".git/", ".ci/")
 
 
