@@ -26,7 +26,8 @@ BELOW_UNDERLINE = 0.01
 # that is the writing's own: a 1's foot drawn apart from its stem (without it, a 1 with a flag
 # reads as 7), a 2's base (as cnn.segment.JOIN_GAP joins such pieces to their digit).
 MARK_GAP = 0.06
-# What a ring holds is at least this share of the ring's height: a dot inside a 0 is the 0's.
+# The tallest piece a ring holds is at least this share of its height: a dot inside a 0 (or the
+# specks a photo leaves in it) is the 0's.
 RING_CONTENT = 0.3
 # A ring the writing touches: the paper it shuts off spans at least this share of its height and
 # width; it is peeled this many times its pen's width deep; its outline lies within this share of
@@ -61,6 +62,10 @@ def off_the_marks(ink: np.ndarray) -> np.ndarray:
         return ink
     ys, xs = np.nonzero(cells)
     piece = labels[ys, xs] - 1
+    tops, bottoms = np.full(runs.count, cells.shape[0]), np.zeros(runs.count, int)
+    np.minimum.at(tops, piece, ys)
+    np.maximum.at(bottoms, piece, ys + 1)
+    heights = bottoms - tops
     kept = np.ones(runs.count, bool)
     found = True
     while found and kept.sum() > 1:  # a mark found may show another (two underlines, a ring and a line)
@@ -73,8 +78,9 @@ def off_the_marks(ink: np.ndarray) -> np.ndarray:
         for mark in pieces:
             rest = kept[piece] & ~at[mark]
             line = lines[mark]
+            tallest = heights[kept & (np.arange(runs.count) != mark)].max()
             if (line is not None and writing.any() and _under(line, xs[at[mark]], ys[writing], xs[writing])) or _ring(
-                ys[at[mark]], xs[at[mark]], ys[rest], xs[rest]
+                ys[at[mark]], xs[at[mark]], ys[rest], xs[rest], tallest
             ):
                 kept[mark] = False
                 found = True
@@ -121,12 +127,13 @@ def _under(line: tuple[float, float], xs: np.ndarray, writing_ys: np.ndarray, wr
     return float(np.mean(above <= 0)) <= BELOW_UNDERLINE and gap >= MARK_GAP * (np.ptp(writing_ys) + 1)
 
 
-def _ring(ys: np.ndarray, xs: np.ndarray, rest_ys: np.ndarray, rest_xs: np.ndarray) -> bool:
-    """Whether the piece at (ys, xs) holds all the writing at (rest_ys, rest_xs) in its holes."""
+def _ring(ys: np.ndarray, xs: np.ndarray, rest_ys: np.ndarray, rest_xs: np.ndarray, tallest: int) -> bool:
+    """Whether the piece at (ys, xs) holds all the writing at (rest_ys, rest_xs), whose tallest
+    piece is `tallest` high, in its holes."""
     top, left = ys.min(), xs.min()
     height, width = ys.max() + 1 - top, xs.max() + 1 - left
     inside = (rest_ys > top) & (rest_ys < top + height - 1) & (rest_xs > left) & (rest_xs < left + width - 1)
-    if not inside.all() or np.ptp(rest_ys) + 1 < RING_CONTENT * height:
+    if not inside.all() or tallest < RING_CONTENT * height:
         return False
     ring, content = np.zeros((2, height, width), bool)
     ring[ys - top, xs - left] = True

@@ -93,14 +93,19 @@ def ellipse(size: float) -> tuple[float, float, float, float]:
 
 def test_strokes_of_a_digit_are_not_taken_for_marks(recognizer):
     """A 1's foot drawn apart from its stem, right under it, is the 1's (a flagged 1 without its
-    foot reads as 7); a dot inside a 0 is the 0's, and so is the slash through it (a ring around a
-    1 that sticks out of it); a line under nothing is a drawing of its own."""
+    foot reads as 7); a dot inside a 0 is the 0's, and so are specks (a validation photo's 0 was
+    taken for a ring around them), and the slash through it (a ring around a 1 that sticks out of
+    it); a line under nothing is a drawing of its own."""
     one = draw_digit(1, box=BOX, pen=PEN)
     footed = underlined(one, 170, 260, 10)
     assert np.array_equal(ink_map(footed) > 0, np.asarray(footed.convert("L")) < 250)
     dotted_zero = draw_digit(0, box=BOX, pen=PEN)
     ImageDraw.Draw(dotted_zero).ellipse((190, 160, 210, 180), fill=(0, 0, 0, 255))
     assert np.array_equal(ink_map(dotted_zero) > 0, np.asarray(dotted_zero.convert("L")) < 250)
+    speckled_zero = draw_digit(0, box=BOX, pen=PEN)  # specks inside, from top to bottom, as a photo's noise leaves
+    for y in range(130, 260, 25):
+        ImageDraw.Draw(speckled_zero).rectangle((195, y, 197, y + 2), fill=(0, 0, 0, 255))
+    assert np.array_equal(ink_map(speckled_zero) > 0, np.asarray(speckled_zero.convert("L")) < 250)
     slashed_zero = Image.new("RGB", (400, 400), "white")
     ImageDraw.Draw(slashed_zero).ellipse((130, 90, 270, 290), outline="black", width=PEN)
     ImageDraw.Draw(slashed_zero).line([(154, 280), (246, 100)], fill="black", width=PEN)  # out by a pen's width
