@@ -148,14 +148,15 @@ def _peeled(piece: np.ndarray) -> np.ndarray | None:
     deeper is the writing, when it is tall, lies inside that ring, and the ring is an ellipse."""
     height, width = piece.shape
     views = (lambda a: a, lambda a: a[:, ::-1], lambda a: a.T, lambda a: a.T[:, ::-1])  # from the left, right, top, bottom
-    sides = [_first_runs(view(piece)) for view in views]
+    firsts = [_first_ink(view(piece)) for view in views]
     # The cheap checks first: most pieces are digits, whose outline is no ellipse.
-    if not _ring_shaped(sides, height, width) or not _holds(piece, np.zeros_like(piece), RING_HOLE):
+    if not _ring_shaped(firsts, height, width) or not _holds(piece, np.zeros_like(piece), RING_HOLE):
         return None
-    middle = np.concatenate([length[len(length) // 4 : 3 * len(length) // 4] for _, length in sides])
+    lengths = [_run_lengths(view(piece), first) for view, first in zip(views, firsts)]
+    middle = np.concatenate([length[len(length) // 4 : 3 * len(length) // 4] for length in lengths])
     reach = int(np.ceil(RING_PEEL * np.median(middle[middle > 0]))) if (middle > 0).any() else 0
     ring = np.zeros_like(piece)
-    for view, (first, _) in zip(views, sides):
+    for view, first in zip(views, firsts):
         depth = np.arange(view(ring).shape[1])[None, :] - first[:, None]
         view(ring)[...] |= (depth >= 0) & (depth < reach)
     ring &= piece
@@ -184,21 +185,23 @@ def _holds(ink: np.ndarray, content: np.ndarray, hole: float) -> bool:
     return bool(shut[content].all())
 
 
-def _first_runs(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the column of its first ink (the width where it has none), and the length of
-    the run of ink that starts there."""
+def _first_ink(ink: np.ndarray) -> np.ndarray:
+    """Per row: the column of its first ink (the width where it has none)."""
+    return np.where(ink.any(axis=1), ink.argmax(axis=1), ink.shape[1])
+
+
+def _run_lengths(ink: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per row: the length of the run of ink that starts at `first` (_first_ink's; 0 where none)."""
     width = ink.shape[1]
-    has = ink.any(axis=1)
-    first = np.where(has, ink.argmax(axis=1), width)
     paper_after = ~ink & (np.arange(width)[None, :] >= first[:, None])
     end = np.where(paper_after.any(axis=1), paper_after.argmax(axis=1), width)
-    return first, np.where(has, end - first, 0)
+    return np.where(first < width, end - first, 0)
 
 
-def _ring_shaped(sides: list[tuple[np.ndarray, np.ndarray]], height: int, width: int) -> bool:
-    """Whether the outline seen from the four sides (_first_runs of each) is a ring's: close to an
+def _ring_shaped(firsts: list[np.ndarray], height: int, width: int) -> bool:
+    """Whether the outline seen from the four sides (_first_ink of each) is a ring's: close to an
     ellipse, with nothing sticking out of it (a slashed 0's slash does)."""
-    left, right, top, bottom = (first for first, _ in sides)
+    left, right, top, bottom = firsts
     rows, cols = np.arange(height), np.arange(width)
     x = np.concatenate([left[left < width], width - 1 - right[right < width], cols[top < height], cols[bottom < height]]) + 0.5
     y = np.concatenate([rows[left < width], rows[right < width], top[top < height], height - 1 - bottom[bottom < height]]) + 0.5
