@@ -133,7 +133,8 @@ For a drawing or a photo, apply the same steps MNIST was made with. The project'
 light on dark, or a transparent background; on a photo of a page, against the paper's uneven
 light, leaving out the desk around the page, what the page's edge leaves near the photo's
 border, and the page's own lines, such as a notebook's margin line; on any paper, a printed box
-around the writing), crops, scales, centres, and returns `None` for a blank image.
+around the writing, and the lines and rings people draw under and around it), crops, scales,
+centres, and returns `None` for a blank image.
 
 ## Use
 
