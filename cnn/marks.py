@@ -53,7 +53,7 @@ def off_the_marks(ink: np.ndarray) -> np.ndarray:
     inked = ink[box] > 0
     step = -(-max(inked.shape) // SIDE)
     cells = np.zeros((-(-inked.shape[0] // step), -(-inked.shape[1] // step)), bool)
-    for dy in range(step):  # step² strided views: a quarter of the time of a 4-d reshape's any()
+    for dy in range(step):  # step² strided views: cheaper here than any() over a 4-d reshape
         for dx in range(step):
             part = inked[dy::step, dx::step]
             cells[: part.shape[0], : part.shape[1]] |= part
