@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .marks import off_the_marks
-from .pieces import ink_box
+from .pieces import ink_box, run_lengths
 
 # Images larger than this (long side, pixels) are box-reduced first: the result is 20 px
 # tall anyway, and it keeps the cost of a huge photo at a few milliseconds.
@@ -275,7 +275,7 @@ def _page_lines(difference: np.ndarray, level: float, erase: np.ndarray) -> None
         half = max(level, 0.5 * float(np.median(peak[peak >= level])))
         strong = window >= half
         anchor = reach - 2 + near.argmax(axis=1)
-        left, right = _run_lengths(strong, anchor)
+        left, right = run_lengths(strong, anchor)
         lined = strong[rows, anchor]
         if not lined.any():  # no row half as dark as the line where it was looked for: no line (and no median)
             continue
@@ -315,16 +315,6 @@ def _fitted_line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
     x_mean, y_mean = x.mean(), y.mean()
     slope = float(((x - x_mean) * (y - y_mean)).sum() / max(((x - x_mean) ** 2).sum(), 1e-9))
     return y_mean + slope * (at - x_mean)
-
-
-def _run_lengths(trues: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of `trues` (rows, K), how many Trues run from column `at` (per row) leftwards and
-    rightwards, each counting `at` itself (0 and 0 where it is False)."""
-    index = np.arange(trues.shape[1])
-    last_false = np.maximum.accumulate(np.where(trues, -1, index), axis=1)  # at or before each column
-    next_false = np.minimum.accumulate(np.where(trues, trues.shape[1], index)[:, ::-1], axis=1)[:, ::-1]
-    rows = np.arange(len(trues))
-    return at - last_false[rows, at], next_false[rows, at] - at
 
 
 def _run_centres(row: np.ndarray) -> np.ndarray:

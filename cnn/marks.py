@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pieces import components, ink_box
+from .pieces import components, ink_box, piece_rows, run_lengths
 
 # An underline is at least this share of the marked writing's height long: a short stroke under
 # a digit is more likely a part of it.
@@ -62,9 +62,7 @@ def off_the_marks(ink: np.ndarray) -> np.ndarray:
         return ink
     ys, xs = np.nonzero(cells)
     piece = labels[ys, xs] - 1
-    tops, bottoms = np.full(runs.count, cells.shape[0]), np.zeros(runs.count, int)
-    np.minimum.at(tops, piece, ys)
-    np.maximum.at(bottoms, piece, ys + 1)
+    tops, bottoms = piece_rows(runs)
     heights = bottoms - tops
     kept = np.ones(runs.count, bool)
     found = True
@@ -152,7 +150,8 @@ def _peeled(piece: np.ndarray) -> np.ndarray | None:
     # The cheap checks first: most pieces are digits, whose outline is no ellipse.
     if not _ring_shaped(firsts, height, width) or not _holds(piece, np.zeros_like(piece), RING_HOLE):
         return None
-    lengths = [_run_lengths(view(piece), first) for view, first in zip(views, firsts)]
+    # The length of each first run (a row without ink reads its last column: paper, 0).
+    lengths = [run_lengths(view(piece), np.minimum(first, view(piece).shape[1] - 1))[1] for view, first in zip(views, firsts)]
     middle = np.concatenate([length[len(length) // 4 : 3 * len(length) // 4] for length in lengths])
     reach = int(np.ceil(RING_PEEL * np.median(middle[middle > 0]))) if (middle > 0).any() else 0
     ring = np.zeros_like(piece)
@@ -163,10 +162,7 @@ def _peeled(piece: np.ndarray) -> np.ndarray | None:
     labels, runs = components(piece & ~ring)
     if runs.count == 0:
         return None
-    top = np.full(runs.count, height)
-    bottom = np.zeros(runs.count, int)
-    np.minimum.at(top, runs.piece, runs.row)
-    np.maximum.at(bottom, runs.piece, runs.row + 1)
+    top, bottom = piece_rows(runs)
     content = np.isin(labels, np.flatnonzero(bottom - top >= RING_CONTENT * height) + 1)
     if not content.any() or not _holds(ring, content, 0):
         return None
@@ -188,14 +184,6 @@ def _holds(ink: np.ndarray, content: np.ndarray, hole: float) -> bool:
 def _first_ink(ink: np.ndarray) -> np.ndarray:
     """Per row: the column of its first ink (the width where it has none)."""
     return np.where(ink.any(axis=1), ink.argmax(axis=1), ink.shape[1])
-
-
-def _run_lengths(ink: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Per row: the length of the run of ink that starts at `first` (_first_ink's; 0 where none)."""
-    width = ink.shape[1]
-    paper_after = ~ink & (np.arange(width)[None, :] >= first[:, None])
-    end = np.where(paper_after.any(axis=1), paper_after.argmax(axis=1), width)
-    return np.where(first < width, end - first, 0)
 
 
 def _ring_shaped(firsts: list[np.ndarray], height: int, width: int) -> bool:

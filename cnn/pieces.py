@@ -1,5 +1,6 @@
-"""Where the ink is: its box, and its connected pieces, found from its horizontal runs
-(cnn.segment groups them into digits, cnn.marks finds the marks around the writing among them)."""
+"""Where the ink is: its box, its connected pieces, found from its horizontal runs (cnn.segment
+groups them into digits, cnn.marks finds the marks around the writing among them), and the
+lengths of runs (cnn.ink's page lines, cnn.marks' rings)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,22 @@ def ink_box(ink: np.ndarray) -> tuple[slice, slice] | None:
     if rows.size == 0:
         return None
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def run_lengths(trues: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `trues` (rows, K), how many Trues run from column `at` (per row) leftwards and
+    rightwards, each counting `at` itself (0 and 0 where it is False)."""
+    index = np.arange(trues.shape[1])
+    last_false = np.maximum.accumulate(np.where(trues, -1, index), axis=1)  # at or before each column
+    next_false = np.minimum.accumulate(np.where(trues, trues.shape[1], index)[:, ::-1], axis=1)[:, ::-1]
+    rows = np.arange(len(trues))
+    return at - last_false[rows, at], next_false[rows, at] - at
+
+
+def piece_rows(runs: Runs) -> tuple[np.ndarray, np.ndarray]:
+    """Each piece's first row and the row after its last."""
+    top = np.full(runs.count, np.iinfo(np.int64).max)
+    bottom = np.zeros(runs.count, np.int64)
+    np.minimum.at(top, runs.piece, runs.row)
+    np.maximum.at(bottom, runs.piece, runs.row + 1)
+    return top, bottom
