@@ -414,6 +414,16 @@ def photo_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 8,
 FRAMES = ("cropped", "on paper")
 
 
+def _retraced_with_room(digit: np.ndarray, rng: np.random.Generator, room: float, transparent: bool) -> tuple[Image.Image, int, float, float]:
+    """A digit retraced as in pen_set, with pens up to 12% of its height, at most `room` of the
+    canvas tall (room for what is drawn around it): the canvas, its side, the digit's height and
+    the pen."""
+    side, height = _canvas_geometry(rng)
+    height = min(height, room * side)
+    pen = _pen(rng, height, widest=0.12)
+    return render(_skeleton_segments(digit), rng, side, height, pen, transparent=transparent), side, height, pen
+
+
 def framed_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 17) -> list[Drawing]:
     """MNIST test digits retraced as in pen_set (pens up to 12% of the height), written inside a
     printed box: a form's box or a frame drawn with a ruler, 1-4 px wide, black, grey or blue, a
@@ -422,10 +432,8 @@ def framed_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
-        side, height = _canvas_geometry(rng)
-        height = min(height, 0.6 * side)  # room for the box around the digit
-        pen = _pen(rng, height, widest=0.12)
-        drawn = render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=False).convert("RGB")
+        drawn, side, height, pen = _retraced_with_room(images[index], rng, 0.6, transparent=False)  # room for the box
+        drawn = drawn.convert("RGB")
         ink = np.asarray(drawn.convert("L")) < 128
         rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
         gaps = rng.uniform(-0.02, 0.5, size=4) * height  # a slightly negative gap: the digit runs into the box
@@ -479,10 +487,8 @@ def marked_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
-        side, height = _canvas_geometry(rng)
-        height = min(height, 0.5 * side)  # room for the mark around the digit
-        pen = _pen(rng, height, widest=0.12)
-        digit = np.asarray(render(_skeleton_segments(images[index]), rng, side, height, pen, transparent=True).getchannel("A"))
+        drawn, side, height, pen = _retraced_with_room(images[index], rng, 0.5, transparent=True)  # room for the mark
+        digit = np.asarray(drawn.getchannel("A"))
         rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
         kind = MARKS[int(rng.integers(len(MARKS)))]
         # The mark is drawn on a larger sheet (it may reach past the canvas), then both are moved
