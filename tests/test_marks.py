@@ -8,9 +8,9 @@ from PIL import Image, ImageDraw
 
 from cnn.hub import load_model
 from cnn.ink import ink_map
-from cnn.pieces import components
 from cnn.serve import Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
+from test_segment import ink_pieces  # counted by a plain flood fill, not by the code under test
 
 PEN = 12
 BOX = (130, 90, 140, 200)  # where draw_digit draws: left, top, width, height (the baseline at y = 290)
@@ -65,10 +65,6 @@ def test_a_number_underlined_or_ringed_reads_without_the_mark(recognizer):
     assert recognizer.read_numbers([plain])[0].number == "305"
     for marked in (underlined(plain, 100, 620, 30), underlined(plain, 100, 620, 30, lines=2), ringed(plain, (20, 30, 740, 380))):
         assert recognizer.read_numbers([marked])[0].number == "305"
-
-
-def ink_pieces(image: Image.Image) -> int:
-    return components(np.asarray(image.convert("L")) < 128)[1].count
 
 
 @pytest.mark.parametrize("digit", [7, 3, 0])
