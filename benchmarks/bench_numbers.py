@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.data import default_data_dir, load_mnist  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
-from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set  # noqa: E402
+from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
@@ -183,6 +183,25 @@ def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray,
               f"| {share(found[i] != 'count' for i in picked)} | {share(on_canvas[i] == 'right' for i in picked)} |")
 
 
+TILT_BUCKETS = ((0, 10), (10, 20), (20, 30))
+
+
+def tilt_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
+    """Numbers of 2-4 digits turned whole (drawings.tilted_numbers) by how far, against the same
+    numbers level."""
+    level = number_set(images, labels, count, lengths=(2, 3, 4), seed=seed)
+    turned = tilted_numbers(level, seed=seed)
+    found = verdicts(turned, read_numbers(recognizer, turned)[0])
+    as_level = verdicts(level, read_numbers(recognizer, level)[0])
+    print("| numbers turned | drawings | whole number right | digit count right | the same numbers level: right |")
+    print("|---|---|---|---|---|")
+    buckets = [(f"{low}-{high} degrees either way", lambda d, b=(low, high): b[0] <= abs(d.tilt) < b[1]) for low, high in TILT_BUCKETS]
+    for name, keep in [*buckets, ("all", lambda d: True)]:
+        picked = [i for i, d in enumerate(turned) if keep(d)]
+        print(f"| {name} | {len(picked)} | {share(found[i] == 'right' for i in picked)} "
+              f"| {share(found[i] != 'count' for i in picked)} | {share(as_level[i] == 'right' for i in picked)} |")
+
+
 def api_latency(drawings: list[NumberDrawing], count: int) -> None:
     """Serial round trips through gradio_client on loopback: /read_number against /predict."""
     import tempfile
@@ -219,6 +238,8 @@ def main() -> None:
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
+    parser.add_argument("--validation-tilted", action="store_true",
+                        help="only turned numbers of validation digits, where cnn.segment's levelling (MIN_TILT) is chosen")
     args = parser.parse_args()
     scale = 4 if args.quick else 1
     model = load_weights(args.weights)
@@ -226,9 +247,13 @@ def main() -> None:
     if args.choose_cut_evidence:
         choose_cut_evidence(recognizer)
         return
-    if args.validation_photos:
+    if args.validation_photos or args.validation_tilted:
         images, labels = load_mnist(default_data_dir(), train=True, download=False)
-        photo_report(recognizer, images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:], 400 // scale, seed=13)
+        images, labels = images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+        if args.validation_photos:
+            photo_report(recognizer, images, labels, 400 // scale, seed=13)
+        if args.validation_tilted:
+            tilt_report(recognizer, images, labels, 600 // scale, seed=15)
         return
     images, labels = load_mnist(default_data_dir(), train=False, download=False)
     images, labels = images.squeeze(1).numpy(), labels.numpy()
@@ -249,6 +274,8 @@ def main() -> None:
     touching_report(recognizer, images, labels, 400 // scale)
     print("\n### Photos of numbers (on paper, or on a desk)\n")
     photo_report(recognizer, images, labels, 400 // scale, seed=12)
+    print("\n### Numbers turned whole (written uphill or downhill, or photographed turned)\n")
+    tilt_report(recognizer, images, labels, 600 // scale, seed=14)
     if not args.no_api:
         print("\n### Through the API (gradio_client, serial, loopback)\n")
         print("| endpoint | requests | p50 | p90 |")

@@ -624,6 +624,7 @@ class NumberDrawing:
     gap: float  # the narrowest gap between neighbouring digits' ink, / the digit height (< 0: overlap)
     canvas: str  # "square" or "2:1"
     digits: list[np.ndarray]  # each digit's ink alone (uint8, 255 = ink), at the drawing's scale
+    tilt: float = 0.0  # degrees the whole drawing was turned (counterclockwise: the line rises)
 
 
 def _digit_ink(strokes: list[Polyline], rng: np.random.Generator, height: float, pen: float, slant: float) -> np.ndarray:
@@ -742,4 +743,21 @@ def number_photos(numbers: list[NumberDrawing], seed: int = 12) -> list[NumberDr
         desk = DESKS[int(rng.integers(len(DESKS)))] if n % 2 else None
         photo = _photograph(drawing, PAPERS[int(rng.integers(len(PAPERS)))], 0.3 * drawing.height, rng, desk)
         out.append(replace(number, image=photo, canvas=desk or "paper"))
+    return out
+
+
+TILTS = (-30.0, 30.0)  # tilted_numbers' angles, degrees
+
+
+def tilted_numbers(numbers: list[NumberDrawing], seed: int = 14) -> list[NumberDrawing]:
+    """`numbers` turned whole by an angle uniform in TILTS, as a number written uphill or downhill
+    is, or photographed with the phone turned: its digits turn with its line. The canvas grows
+    to hold the turned one (paper or transparent around it)."""
+    rng = np.random.default_rng([seed, 2])  # not number_set's own sequence
+    out = []
+    for number in numbers:
+        angle = float(rng.uniform(*TILTS))
+        fill = (0, 0, 0, 0) if number.image.mode == "RGBA" else "white"
+        image = number.image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
+        out.append(replace(number, image=image, tilt=angle))
     return out

@@ -15,6 +15,7 @@ comes back whole, so it reads exactly as before.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,12 @@ CUT_MARGIN = 0.25  # each side of a cut keeps this share of the line's height: a
 # Lean (x per unit of y) beyond this is not handwriting's slant; the estimate is clipped.
 MAX_SLANT = 0.6
 MAX_DIGITS = 24  # more pieces than this are a scribble or a texture, not a number
+# A number written uphill or downhill, or photographed with the phone turned, has its digits turned
+# with its line, and turned digits read worse. The line's tilt is fitted through the bottoms of
+# its digits; under MIN_TILT degrees it is taken for a baseline that wavers, and over MAX_TILT
+# the digits are not on a line.
+MIN_TILT = 4.0
+MAX_TILT = 45.0
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,26 @@ class _Line:
     height: float  # the digits' height, in the ink map's pixels
     factor: int  # image pixels per ink-map pixel
     size: tuple[int, int]  # the image's width and height
+    # Degrees the ink map was turned (counterclockwise) to level the line; its shapes before and after.
+    tilt: float = 0.0
+    drawn_shape: tuple[int, int] = (0, 0)
+    level_shape: tuple[int, int] = (0, 0)
 
     def along(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """x measured along the slant: as if the writing stood upright."""
         return xs + self.slant * (ys - self.centre_y)
+
+    def box(self, ys: np.ndarray, xs: np.ndarray) -> tuple[int, int, int, int]:
+        """x0, y0, x1, y1 (exclusive) in the image's pixels of these pixels of the ink map."""
+        if self.tilt:  # back to where they lie in the map as drawn (PIL turns about the centre)
+            turned = math.radians(self.tilt)
+            (height, width), (level_height, level_width) = self.drawn_shape, self.level_shape
+            dx, dy = xs + 0.5 - 0.5 * level_width, ys + 0.5 - 0.5 * level_height
+            xs = np.clip(0.5 * width + math.cos(turned) * dx - math.sin(turned) * dy, 0, width - 1)
+            ys = np.clip(0.5 * height + math.sin(turned) * dx + math.cos(turned) * dy, 0, height - 1)
+        x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+        # The ink map may be the image reduced by `factor` (rounded up): clip to the image.
+        return x0 * self.factor, y0 * self.factor, min(x1 * self.factor, self.size[0]), min(y1 * self.factor, self.size[1])
 
 
 def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
@@ -99,7 +122,12 @@ def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
         line = _Line(0.0, 0.0, float(ink.shape[0]), working_factor(size), size)
         return [_digit(ink, ink > 0, (0, 0), line, cut=False)]
     groups, slant, centre_y, height = _group(runs)
-    line = _Line(slant, centre_y, height, working_factor(size), size)
+    tilt, drawn_shape = _tilt([box for _, box in groups], height), ink.shape
+    if tilt:  # group again on the map turned level: a turned line groups and reads worse
+        ink = np.asarray(Image.fromarray(ink).rotate(tilt, Image.Resampling.BILINEAR, expand=True))
+        labels, runs = components(ink > 0)
+        groups, slant, centre_y, height = _group(runs)
+    line = _Line(slant, centre_y, height, working_factor(size), size, tilt, drawn_shape, ink.shape)
     digits = []
     for members, (y0, y1, x0, x1) in groups:
         # Within its box, the group's pieces only: a neighbour that leans into the box stays out.
@@ -117,21 +145,31 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
     top, left = origin[0] + y0, origin[1] + x0
     mask = mask[y0:y1, x0:x1]
     part = np.where(mask, ink[top : top + mask.shape[0], left : left + mask.shape[1]], 0).astype(np.float32)
-    right, bottom = left + mask.shape[1], top + mask.shape[0]
-    # The ink map may be the image reduced by `factor` (rounded up): clip to the image.
-    box = (left * line.factor, top * line.factor, min(right * line.factor, line.size[0]), min(bottom * line.factor, line.size[1]))
+    box = line.box(ys + origin[0], xs + origin[1])
     along = line.along(ys + origin[0], xs + origin[1])
     width = np.ptp(along) + 1
     wide = cut and MAYBE_TOUCHING_WIDTH * line.height < width <= MAX_CUT_WIDTH * line.height
     pairs = _cuts(mask, ys - y0, xs - x0, along, line, seams) if wide else []
     return Digit(
         part,
-        tuple(int(v) for v in box),
+        box,
         too_wide=bool(width > TOUCHING_WIDTH * line.height),
         # A side is cut again (three digits that touch) at its valleys only: with seams there too,
         # one piece of a validation pair was read in 219 parts.
         cuts=tuple(tuple(_digit(ink, side, (top, left), line, seams=False) for side in pair) for pair in pairs),
     )
+
+
+def _tilt(boxes: list[tuple[int, int, int, int]], height: float) -> float:
+    """Degrees to turn the ink (counterclockwise) to level the line its digits stand on, fitted
+    through the bottoms of the full-height digits' boxes (y0, y1, x0, x1); 0 for one digit."""
+    bottoms = [(0.5 * (x0 + x1), y1) for y0, y1, x0, x1 in boxes if y1 - y0 >= TALL * height]
+    if len(bottoms) < 2:
+        return 0.0
+    x, y = np.asarray(bottoms, dtype=np.float64).T
+    x = x - x.mean()
+    angle = math.degrees(math.atan((x * y).sum() / (x * x).sum()))  # the least-squares line's slope
+    return angle if MIN_TILT <= abs(angle) <= MAX_TILT else 0.0
 
 
 def _slant(runs: Runs) -> float:

@@ -140,6 +140,28 @@ def test_a_number_written_in_a_forms_boxes_reads_without_them(recognizer, text):
         assert read(recognizer, image).number == text
 
 
+def test_a_number_written_uphill_or_downhill_reads_as_if_level(recognizer):
+    """Turned whole (as a phone held askew photographs it), its digits turn with the line; they
+    are read turned back, and each box is where that digit lies in the image as sent."""
+    text, size = "7154", (760, 320)
+    level = draw_number(text, size=size, gap=0.25)
+    assert read(recognizer, level).number == text
+    shapes = [digit.ink.shape for digit in split_digits(level)]
+    for angle in (-25, 15, 30):
+        turned = level.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255, 255))
+        # Each digit's ink is cut out of the map turned back: as tall and wide as drawn level, give
+        # or take the blur of turning twice (turned as drawn, its 1 is 40-80 px wider).
+        for digit, shape in zip(split_digits(turned), shapes, strict=True):
+            assert digit.ink.shape == pytest.approx(shape, abs=12), angle
+        number = read(recognizer, turned)
+        assert number.number == text, angle
+        for k, box in enumerate(number.boxes):
+            alone = draw_number([d if n == k else [] for n, d in enumerate(text)], size=size, gap=0.25)
+            alone = alone.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255, 255))
+            rows, cols = np.nonzero(np.asarray(alone.convert("L")) < 128)
+            assert box == pytest.approx([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], abs=4), (angle, k)
+
+
 def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
     wave = [[(x / 20, 0.5 + 0.45 * np.sin(x / 20 * 9)) for x in range(21)]]  # one stroke, three digits wide
     number = read(recognizer, draw_number([wave], size=(700, 320), height=180))
