@@ -4,6 +4,7 @@
     python benchmarks/bench_numbers.py --quick            # a quarter of the drawings
     python benchmarks/bench_numbers.py --weights runs/x   # another model folder
     python benchmarks/bench_numbers.py --validation-photos  # photos of numbers of validation digits only
+    python benchmarks/bench_numbers.py --validation-tilted  # turned numbers of validation digits only
 
 The numbers (`drawings.number_set`) are 2-6 digits, each an MNIST *test* digit retraced with a
 pen (as set (a) of bench_drawings.py) or a style template (as set (b)): nothing training uses.
@@ -17,8 +18,12 @@ by itself on the canvas, the ceiling that reading sets. Also measured: single di
 latency of Recognizer.read_numbers in process and of /read_number through gradio_client; and
 photos of numbers (`drawings.number_photos`: the numbers photographed on paper, every other
 one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
-could be read as a digit, against the same numbers read on their canvas. --validation-photos draws the same photos from validation digits
-instead (the last 5,000 training digits): cnn.ink's photo reading is chosen on those.
+could be read as a digit, against the same numbers read on their canvas; and numbers of 2-4
+digits whose line rises or falls by up to 30 degrees, turned whole (`drawings.tilted_numbers`,
+as photographed with the phone turned) or with their digits upright (number_set's `rising`, as
+written uphill on a screen), against the same numbers level. --validation-photos and
+--validation-tilted draw the same from validation digits instead (the last 5,000 training
+digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those.
 Prints Markdown tables; asserts nothing.
 """
 
@@ -187,19 +192,19 @@ TILT_BUCKETS = ((0, 10), (10, 20), (20, 30))
 
 
 def tilt_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
-    """Numbers of 2-4 digits turned whole (drawings.tilted_numbers) by how far, against the same
-    numbers level."""
+    """Numbers of 2-4 digits whose line rises or falls by up to 30 degrees, by how far: turned
+    whole (drawings.tilted_numbers, as a photo taken with the phone turned), or written uphill
+    with their digits upright (number_set's `rising`, as on a screen); the same numbers level."""
     level = number_set(images, labels, count, lengths=(2, 3, 4), seed=seed)
-    turned = tilted_numbers(level, seed=seed)
-    found = verdicts(turned, read_numbers(recognizer, turned)[0])
-    as_level = verdicts(level, read_numbers(recognizer, level)[0])
-    print("| numbers turned | drawings | whole number right | digit count right | the same numbers level: right |")
-    print("|---|---|---|---|---|")
-    buckets = [(f"{low}-{high} degrees either way", lambda d, b=(low, high): b[0] <= abs(d.tilt) < b[1]) for low, high in TILT_BUCKETS]
-    for name, keep in [*buckets, ("all", lambda d: True)]:
-        picked = [i for i, d in enumerate(turned) if keep(d)]
-        print(f"| {name} | {len(picked)} | {share(found[i] == 'right' for i in picked)} "
-              f"| {share(found[i] != 'count' for i in picked)} | {share(as_level[i] == 'right' for i in picked)} |")
+    kinds = [tilted_numbers(level, seed), number_set(images, labels, count, lengths=(2, 3, 4), seed=seed, rising=True)]
+    found = [verdicts(drawings, read_numbers(recognizer, drawings)[0]) for drawings in (*kinds, level)]
+    print("| line tilted | numbers | turned whole: right | count right | digits upright: right | count right | the same numbers level: right |")
+    print("|---|---|---|---|---|---|---|")
+    buckets = [(f"{low}-{high} degrees either way", lambda t, b=(low, high): b[0] <= abs(t) < b[1]) for low, high in TILT_BUCKETS]
+    for name, keep in [*buckets, ("all", lambda t: True)]:
+        picked = [i for i, d in enumerate(kinds[0]) if keep(d.tilt)]
+        cells = [f"{share(f[i] == 'right' for i in picked)} | {share(f[i] != 'count' for i in picked)}" for f in found[:2]]
+        print(f"| {name} | {len(picked)} | {' | '.join(cells)} | {share(found[2][i] == 'right' for i in picked)} |")
 
 
 def api_latency(drawings: list[NumberDrawing], count: int) -> None:
@@ -274,7 +279,7 @@ def main() -> None:
     touching_report(recognizer, images, labels, 400 // scale)
     print("\n### Photos of numbers (on paper, or on a desk)\n")
     photo_report(recognizer, images, labels, 400 // scale, seed=12)
-    print("\n### Numbers turned whole (written uphill or downhill, or photographed turned)\n")
+    print("\n### Numbers written uphill or downhill, or photographed turned\n")
     tilt_report(recognizer, images, labels, 600 // scale, seed=14)
     if not args.no_api:
         print("\n### Through the API (gradio_client, serial, loopback)\n")

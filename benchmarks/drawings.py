@@ -617,6 +617,15 @@ def font_set(per_font: int = 3, seed: int = 6) -> list[Drawing] | None:
 # Numbers (issue 12): digits from sets (a) and (b)'s sources, composed on one line.
 
 
+TILTS = (-30.0, 30.0)  # degrees a number's line rises (tilted_numbers, number_set's `rising`)
+
+
+def _tilts(count: int, seed: int) -> np.ndarray:
+    """The angles of the lines of `count` numbers drawn with `seed`: the same for number_set's
+    `rising` and tilted_numbers, and not the numbers' own sequence."""
+    return np.random.default_rng([seed, 3]).uniform(*TILTS, size=count)
+
+
 @dataclass(frozen=True)
 class NumberDrawing:
     image: Image.Image
@@ -624,7 +633,7 @@ class NumberDrawing:
     gap: float  # the narrowest gap between neighbouring digits' ink, / the digit height (< 0: overlap)
     canvas: str  # "square" or "2:1"
     digits: list[np.ndarray]  # each digit's ink alone (uint8, 255 = ink), at the drawing's scale
-    tilt: float = 0.0  # degrees the whole drawing was turned (counterclockwise: the line rises)
+    tilt: float = 0.0  # degrees the line rises (the whole drawing turned, or, `rising`, the digits upright)
 
 
 def _digit_ink(strokes: list[Polyline], rng: np.random.Generator, height: float, pen: float, slant: float) -> np.ndarray:
@@ -656,23 +665,28 @@ def _edges(ink: np.ndarray, right: bool) -> np.ndarray:
 
 
 def compose_number(
-    sources: list[list[Polyline]], rng: np.random.Generator, gaps: list[float], pen_ratio: float, wide: bool
+    sources: list[list[Polyline]], rng: np.random.Generator, gaps: list[float], pen_ratio: float, wide: bool, rise: float = 0.0,
 ) -> tuple[Image.Image, list[np.ndarray]]:
     """Digits on one line: one height +-12%, one baseline +-8%, one slant (+-0.25, each digit
     +-0.05), each next digit placed so that the narrowest gap between neighbours' ink, row by
-    row, is gaps[i] of the height (negative: they overlap). On a square or 2:1 canvas, 300-800
-    px tall, the number 20-60% of it tall unless it must be smaller to fit, anywhere on it.
-    Also returns each digit's ink alone, at the same scale."""
+    row, is gaps[i] of the height (negative: they overlap). The baseline rises by `rise` degrees
+    (the digits stay upright). On a square or 2:1 canvas, 300-800 px tall, the number 20-60% of
+    it tall unless it must be smaller to fit, anywhere on it. Also returns each digit's ink
+    alone, at the same scale."""
     height = 100.0
     slant = rng.uniform(-0.25, 0.25)
     pen = max(1.0, pen_ratio * height)
     inks = [_digit_ink(s, rng, height * rng.uniform(0.88, 1.12), pen, slant + rng.uniform(-0.05, 0.05)) for s in sources]
     bottoms = [3 * height + rng.uniform(-0.08, 0.08) * height for _ in inks]
     width = int(sum(i.shape[1] for i in inks) + 2 * height * len(inks) + 10)
-    line = np.zeros((int(5 * height), width), np.float32)
+    slope = math.tan(math.radians(rise))
+    room = int(abs(slope) * width)  # rows for the line to rise or fall in
+    line = np.zeros((int(5 * height) + room, width), np.float32)
     x = 5
     for n, ink in enumerate(inks):
-        top = int(round(bottoms[n] - ink.shape[0]))
+        # Where this digit's left edge will about lie: the ink so far, and the gap.
+        edge = np.flatnonzero(line.any(axis=0)).max() + gaps[n - 1] * height if n else 0.0
+        top = int(round(bottoms[n] + (room if slope > 0 else 0) - slope * edge - ink.shape[0]))
         if n:
             rows = slice(top, top + ink.shape[0])
             reach = _edges(line[rows], right=True) - _edges(ink, right=False)
@@ -701,12 +715,14 @@ def compose_number(
 
 def number_set(
     images: np.ndarray, labels: np.ndarray, count: int, lengths: tuple[int, ...] = (2, 3, 4, 5, 6),
-    gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7, square: bool = False,
+    gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7, square: bool = False, rising: bool = False,
 ) -> list[NumberDrawing]:
     """Numbers of each length in turn. Each digit is an MNIST test digit retraced (as set (a)),
     or, one time in four, a style template jittered (as set (b)); one pen for the whole number,
     log-uniform from 2 px to 15% of the height as drawn. On square or 2:1 canvases (`square`: square
-    only; the other numbers are the same)."""
+    only; the other numbers are the same). With `rising`, the same numbers written uphill or
+    downhill, by an angle uniform in TILTS, their digits upright (`tilt` records it)."""
+    rises = _tilts(count, seed) if rising else np.zeros(count)
     rng = np.random.default_rng(seed)
     styles = list(STYLES.values())
     out = []
@@ -725,8 +741,8 @@ def number_set(
         gaps = list(rng.uniform(*gap_range, size=length - 1))
         wide = bool(rng.random() < 0.5) and not square
         pen_ratio = math.exp(rng.uniform(math.log(0.02), math.log(0.15)))
-        image, alone = compose_number(sources, rng, gaps, pen_ratio, wide)
-        out.append(NumberDrawing(image, text, float(min(gaps)), "2:1" if wide else "square", alone))
+        image, alone = compose_number(sources, rng, gaps, pen_ratio, wide, float(rises[n]))
+        out.append(NumberDrawing(image, text, float(min(gaps)), "2:1" if wide else "square", alone, float(rises[n])))
     return out
 
 
@@ -746,17 +762,14 @@ def number_photos(numbers: list[NumberDrawing], seed: int = 12) -> list[NumberDr
     return out
 
 
-TILTS = (-30.0, 30.0)  # tilted_numbers' angles, degrees
 
-
-def tilted_numbers(numbers: list[NumberDrawing], seed: int = 14) -> list[NumberDrawing]:
-    """`numbers` turned whole by an angle uniform in TILTS, as a number written uphill or downhill
-    is, or photographed with the phone turned: its digits turn with its line. The canvas grows
-    to hold the turned one (paper or transparent around it)."""
-    rng = np.random.default_rng([seed, 2])  # not number_set's own sequence
+def tilted_numbers(numbers: list[NumberDrawing], seed: int) -> list[NumberDrawing]:
+    """`numbers` (number_set's, drawn with `seed`) turned whole by an angle uniform in TILTS, as a
+    photo taken with the phone turned shows them (or a hand that turns the digits with the line):
+    the digits turn with the line. The canvas grows to hold the turned one (paper or transparent
+    around it). The angles are those of number_set's `rising`."""
     out = []
-    for number in numbers:
-        angle = float(rng.uniform(*TILTS))
+    for number, angle in zip(numbers, _tilts(len(numbers), seed).tolist()):
         fill = (0, 0, 0, 0) if number.image.mode == "RGBA" else "white"
         image = number.image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
         out.append(replace(number, image=image, tilt=angle))

@@ -3,10 +3,12 @@
 The ink falls into connected pieces. A full-height piece is a digit; a shorter one belongs to
 the digit it sits over or next to (a 5's detached bar, a 4 or 7 drawn in two strokes, the dot
 at the end of a fast stroke). Handwriting leans, so the boxes of neighbouring digits overlap:
-extents are measured along the line's slant, estimated from the ink itself. A piece wide
-enough to be two digits that touch also comes with ways to cut it: straight where its ink is
-thinnest, and along the paths from top to bottom that cross the least ink (digits that overlap);
-cnn.serve reads them and keeps a cut only when the model is far surer of its two digits.
+extents are measured along the line's slant, estimated from the ink itself. A line written
+uphill or downhill, or photographed turned, is turned level first: its digits turn with it, and
+turned digits read worse (the boxes stay in the image's pixels). A piece wide enough to be two
+digits that touch also comes with ways to cut it: straight where its ink is thinnest, and along
+the paths from top to bottom that cross the least ink (digits that overlap); cnn.serve reads
+them and keeps a cut only when the model is far surer of its two digits.
 
 Each digit comes back as a part of the ink map (cnn.ink.ink_map), for
 cnn.preprocess.prepare_ink: the same path as a single digit. A drawing that holds one digit
@@ -22,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from .ink import ink_map, working_factor
-from .pieces import Runs, components
+from .pieces import Runs, components, ink_box
 
 # A piece at least this share of the line's height is a digit (or most of one).
 TALL = 0.75
@@ -72,7 +74,7 @@ MAX_TILT = 45.0
 class Digit:
     """One digit of a drawing."""
 
-    ink: np.ndarray  # an ink map holding only this digit's ink (float32, cropped to `box`)
+    ink: np.ndarray  # an ink map holding only this digit's ink (float32, cropped to it; turned level with its line)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1 and y1 exclusive
     too_wide: bool = False  # wider than one digit can be: digits that touch
     # For a piece that may be digits that touch: ways to cut it in two where its ink is
@@ -89,10 +91,9 @@ class _Line:
     height: float  # the digits' height, in the ink map's pixels
     factor: int  # image pixels per ink-map pixel
     size: tuple[int, int]  # the image's width and height
-    # Degrees the ink map was turned (counterclockwise) to level the line; its shapes before and after.
-    tilt: float = 0.0
-    drawn_shape: tuple[int, int] = (0, 0)
-    level_shape: tuple[int, int] = (0, 0)
+    # For a line turned level (_level): where a pixel (x, y) of the turned map lies in the map as
+    # drawn, (a x + b y + c, d x + e y + f), as (a, b, c, d, e, f).
+    to_drawn: tuple[float, ...] | None = None
 
     def along(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """x measured along the slant: as if the writing stood upright."""
@@ -100,34 +101,59 @@ class _Line:
 
     def box(self, ys: np.ndarray, xs: np.ndarray) -> tuple[int, int, int, int]:
         """x0, y0, x1, y1 (exclusive) in the image's pixels of these pixels of the ink map."""
-        if self.tilt:  # back to where they lie in the map as drawn (PIL turns about the centre)
-            turned = math.radians(self.tilt)
-            (height, width), (level_height, level_width) = self.drawn_shape, self.level_shape
-            dx, dy = xs + 0.5 - 0.5 * level_width, ys + 0.5 - 0.5 * level_height
-            xs = np.clip(0.5 * width + math.cos(turned) * dx - math.sin(turned) * dy, 0, width - 1)
-            ys = np.clip(0.5 * height + math.sin(turned) * dx + math.cos(turned) * dy, 0, height - 1)
-        x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+        if self.to_drawn:
+            a, b, c, d, e, f = self.to_drawn
+            xs, ys = a * xs + b * ys + c, d * xs + e * ys + f
+        x0, y0 = max(0, int(xs.min())), max(0, int(ys.min()))
+        x1, y1 = int(xs.max()) + 1, int(ys.max()) + 1
         # The ink map may be the image reduced by `factor` (rounded up): clip to the image.
         return x0 * self.factor, y0 * self.factor, min(x1 * self.factor, self.size[0]), min(y1 * self.factor, self.size[1])
 
 
 def split_digits(image: Image.Image | np.ndarray) -> list[Digit]:
-    """The digits of a one-line number, left to right; [] when there is no ink."""
+    """The digits of a one-line number, left to right, as drawn; [] when there is no ink."""
+    return split_ways(image)[0]
+
+
+def split_ways(image: Image.Image | np.ndarray) -> list[list[Digit]]:
+    """The digits as drawn (split_digits) and, when the line they stand on is tilted, also turned
+    level. A number photographed turned has its digits turned with its line; one written uphill
+    on a screen keeps them upright; only the reading tells which (cnn.serve keeps the surer)."""
     ink = ink_map(image)
     labels, runs = components(ink > 0)
     if runs.count == 0:
-        return []
+        return [[]]
     size = image.size if isinstance(image, Image.Image) else (np.shape(image)[1], np.shape(image)[0])
     if runs.count > 4 * MAX_DIGITS:  # noise: no grouping would make digits of it
         line = _Line(0.0, 0.0, float(ink.shape[0]), working_factor(size), size)
-        return [_digit(ink, ink > 0, (0, 0), line, cut=False)]
+        return [[_digit(ink, ink > 0, (0, 0), line, cut=False)]]
     groups, slant, centre_y, height = _group(runs)
-    tilt, drawn_shape = _tilt([box for _, box in groups], height), ink.shape
-    if tilt:  # group again on the map turned level: a turned line groups and reads worse
-        ink = np.asarray(Image.fromarray(ink).rotate(tilt, Image.Resampling.BILINEAR, expand=True))
-        labels, runs = components(ink > 0)
+    ways = [_digits(ink, labels, groups, _Line(slant, centre_y, height, working_factor(size), size))]
+    tilt = _tilt([box for _, box in groups], height)
+    if tilt:  # grouped again on the map turned level: a turned line groups worse too
+        level, to_drawn = _level(ink, tilt)
+        labels, runs = components(level > 0)
         groups, slant, centre_y, height = _group(runs)
-    line = _Line(slant, centre_y, height, working_factor(size), size, tilt, drawn_shape, ink.shape)
+        ways.append(_digits(level, labels, groups, _Line(slant, centre_y, height, working_factor(size), size, to_drawn)))
+    return ways
+
+
+def _level(ink: np.ndarray, tilt: float) -> tuple[np.ndarray, tuple[float, ...]]:
+    """The ink turned `tilt` degrees counterclockwise, and where each of its pixels lies in `ink`
+    (_Line.to_drawn). Cropped to the ink first: turning the paper around it would cost more."""
+    rows, cols = ink_box(ink)
+    crop = Image.fromarray(ink[rows, cols])
+    level = crop.rotate(tilt, Image.Resampling.BILINEAR, expand=True)
+    # PIL turns about the centre (pixel corners at integers); pixel centres lie at +0.5.
+    cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+    dx, dy = 0.5 - 0.5 * level.width, 0.5 - 0.5 * level.height
+    c = 0.5 * crop.width - 0.5 + cols.start + cos * dx - sin * dy
+    f = 0.5 * crop.height - 0.5 + rows.start + sin * dx + cos * dy
+    return np.asarray(level), (cos, -sin, c, sin, cos, f)
+
+
+def _digits(ink: np.ndarray, labels: np.ndarray, groups: list, line: _Line) -> list[Digit]:
+    """The Digit of each group of pieces (_group's), left to right."""
     digits = []
     for members, (y0, y1, x0, x1) in groups:
         # Within its box, the group's pieces only: a neighbour that leans into the box stays out.

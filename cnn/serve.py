@@ -23,7 +23,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from .hub import load_model
 from .model import DigitCNN, ModelLoadError
 from .preprocess import Prepared, prepare, prepare_ink
-from .segment import Digit, split_digits
+from .segment import Digit, split_ways
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +252,13 @@ class Recognizer:
         """A NumberReading per image (cnn.segment finds its digits), None for blank ones. A
         drawing of one digit reads as read() reads it: the same pixels and top 3 (the
         probabilities equal up to float rounding: the sides of its cuts share the forward pass)."""
-        pieces = [[] if image is None else split_digits(image) for image in images]
-        read = self.read_parts([digit for digits in pieces for digit in digits])
+        ways = [[[]] if image is None else split_ways(image) for image in images]
+        read = self.read_parts([digit for options in ways for digits in options for digit in digits])
         out = []
-        for digits in pieces:
-            chosen = [choice for digit in digits for choice in _resolve(digit, read)]
+        for options in ways:
+            # A tilted line is read as drawn and turned level; the surer reading is kept.
+            readings = ([choice for digit in digits for choice in _resolve(digit, read)] for digits in options)
+            chosen = max(readings, key=_surety)
             out.append(NumberReading(*map(list, zip(*chosen))) if chosen else None)
         return out
 
@@ -266,6 +268,14 @@ class Recognizer:
         one forward pass, by id() of the Digit."""
         parts = [part for digit in digits for part in _all_parts(digit)]
         return dict(zip(map(id, parts), self._read_prepared([prepare_ink(part.ink) for part in parts])))
+
+
+def _surety(chosen: list[tuple[Reading, tuple[int, int, int, int], bool]]) -> float:
+    """How sure a reading of a number is, whatever its count of digits: the geometric mean of its
+    digits' top probabilities (0 for none)."""
+    if not chosen:
+        return 0.0
+    return math.exp(sum(math.log(max(reading.top[reading.digit], 1e-12)) for reading, _, _ in chosen) / len(chosen))
 
 
 def _all_parts(digit: Digit) -> list[Digit]:

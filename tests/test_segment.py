@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cnn.hub import load_model
-from cnn.segment import split_digits
+from cnn.segment import split_digits, split_ways
 from cnn.serve import Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
 
@@ -140,18 +140,19 @@ def test_a_number_written_in_a_forms_boxes_reads_without_them(recognizer, text):
         assert read(recognizer, image).number == text
 
 
-def test_a_number_written_uphill_or_downhill_reads_as_if_level(recognizer):
+def test_a_number_turned_with_its_line_reads_as_if_level(recognizer):
     """Turned whole (as a phone held askew photographs it), its digits turn with the line; they
-    are read turned back, and each box is where that digit lies in the image as sent."""
+    are also read turned back, and each box is where that digit lies in the image as sent."""
     text, size = "7154", (760, 320)
-    level = draw_number(text, size=size, gap=0.25)
-    assert read(recognizer, level).number == text
-    shapes = [digit.ink.shape for digit in split_digits(level)]
+    upright = draw_number(text, size=size, gap=0.25)
+    assert read(recognizer, upright).number == text
+    shapes = [digit.ink.shape for digit in split_digits(upright)]
     for angle in (-25, 15, 30):
-        turned = level.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255, 255))
+        turned = upright.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255, 255))
         # Each digit's ink is cut out of the map turned back: as tall and wide as drawn level, give
         # or take the blur of turning twice (turned as drawn, its 1 is 40-80 px wider).
-        for digit, shape in zip(split_digits(turned), shapes, strict=True):
+        as_drawn, turned_back = split_ways(turned)
+        for digit, shape in zip(turned_back, shapes, strict=True):
             assert digit.ink.shape == pytest.approx(shape, abs=12), angle
         number = read(recognizer, turned)
         assert number.number == text, angle
@@ -160,6 +161,14 @@ def test_a_number_written_uphill_or_downhill_reads_as_if_level(recognizer):
             alone = alone.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255, 255))
             rows, cols = np.nonzero(np.asarray(alone.convert("L")) < 128)
             assert box == pytest.approx([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], abs=4), (angle, k)
+
+
+def test_upright_digits_on_a_rising_line_read_as_drawn(recognizer):
+    """Written uphill on a screen, the digits stay upright: turned level, they would lean back
+    (this 6 then reads as 5), so the surer reading, as drawn, is kept."""
+    image = draw_number("6172", size=(1000, 900), gap=0.25, slant=0.3, lift=[0, 0.5, 1.0, 1.5])
+    assert len(split_ways(image)) == 2  # the premise: the line is tilted
+    assert read(recognizer, image).number == "6172"
 
 
 def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
