@@ -762,7 +762,6 @@ def number_photos(numbers: list[NumberDrawing], seed: int = 12) -> list[NumberDr
     return out
 
 
-
 def tilted_numbers(numbers: list[NumberDrawing], seed: int) -> list[NumberDrawing]:
     """`numbers` (number_set's, drawn with `seed`) turned whole by an angle uniform in TILTS, as a
     photo taken with the phone turned shows them (or a hand that turns the digits with the line):
