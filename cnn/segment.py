@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from .ink import ink_map, working_factor
-from .pieces import Runs, components, ink_box
+from .pieces import Runs, components, ink_box, piece_rows
 
 # A piece at least this share of the line's height is a digit (or most of one).
 TALL = 0.75
@@ -126,17 +126,17 @@ def split_ways(image: Image.Image | np.ndarray) -> list[list[Digit]]:
     if runs.count == 0:
         return [[]]
     size = image.size if isinstance(image, Image.Image) else (np.shape(image)[1], np.shape(image)[0])
+    factor = working_factor(size)
     if runs.count > 4 * MAX_DIGITS:  # noise: no grouping would make digits of it
-        line = _Line(0.0, 0.0, float(ink.shape[0]), working_factor(size), size)
-        return [[_digit(ink, ink > 0, (0, 0), line, cut=False)]]
+        return [[_digit(ink, ink > 0, (0, 0), _Line(0.0, 0.0, float(ink.shape[0]), factor, size), cut=False)]]
     groups, slant, centre_y, height = _group(runs)
-    ways = [_digits(ink, labels, groups, _Line(slant, centre_y, height, working_factor(size), size))]
+    ways = [_digits(ink, labels, groups, _Line(slant, centre_y, height, factor, size))]
     tilt = _tilt([box for _, box in groups], height)
     if tilt:  # grouped again on the map turned level: a turned line groups worse too
         level, to_drawn = _level(ink, tilt)
         labels, runs = components(level > 0)
         groups, slant, centre_y, height = _group(runs)
-        ways.append(_digits(level, labels, groups, _Line(slant, centre_y, height, working_factor(size), size, to_drawn)))
+        ways.append(_digits(level, labels, groups, _Line(slant, centre_y, height, factor, size, to_drawn)))
     return ways
 
 
@@ -195,8 +195,7 @@ def _tilt(boxes: list[tuple[int, int, int, int]], height: float) -> float:
     if len(bottoms) < 2:
         return 0.0
     x, y = np.asarray(bottoms, dtype=np.float64).T
-    x = x - x.mean()
-    angle = math.degrees(math.atan((x * y).sum() / (x * x).sum()))  # the least-squares line's slope
+    angle = math.degrees(math.atan(np.polyfit(x, y, 1)[0]))
     return angle if MIN_TILT <= abs(angle) <= MAX_TILT else 0.0
 
 
@@ -234,7 +233,7 @@ def _group(runs: Runs) -> tuple[list[tuple[list[int], tuple[int, int, int, int]]
         return out
 
     left, right = per_piece(np.minimum, runs.start + shift, np.inf), per_piece(np.maximum, runs.end + shift, -np.inf)
-    top, bottom = per_piece(np.minimum, runs.row, np.inf), per_piece(np.maximum, runs.row + 1, -np.inf)
+    top, bottom = piece_rows(runs)
     x0, x1 = per_piece(np.minimum, runs.start, np.inf), per_piece(np.maximum, runs.end, -np.inf)
     heights = bottom - top
     tallest = float(heights.max())  # the digits' height: they differ by +-12% at most
