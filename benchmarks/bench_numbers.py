@@ -138,39 +138,75 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
               f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
 
 
-def choose_cut_evidence(recognizer: Recognizer) -> None:
-    """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits (the
-    last 5,000 training digits, which training holds out), made by this benchmark's generators
-    with other seeds. Single digits must stay whole; touching pairs should be cut right."""
+def cut_rows(recognizer: Recognizer, images_and_truths) -> list[tuple[str, float, float, str, float]]:
+    """Per piece that may be digits that touch and has a cut into sure digits: (the truth, the
+    doubt of the whole, the doubt of its best cut, the cut's digits, the piece's width)."""
     from cnn.segment import split_digits
     from cnn.serve import best_cut
 
+    rows = []
+    for image, truth in images_and_truths:
+        pieces = [piece for piece in split_digits(image) if piece.cuts]
+        read = recognizer.read_parts(pieces)
+        for piece in pieces:
+            whole = read[id(piece)]
+            best, score = best_cut(piece, read)
+            if best and whole is not None:
+                rows.append((truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best), piece.width))
+    return rows
+
+
+def validation_digits() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's validation digits (the last 5,000 training digits, which training holds out)."""
     images, labels = load_mnist(default_data_dir(), train=True, download=False)
-    images, labels = images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+    return images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+
+
+def choose_cut_evidence(recognizer: Recognizer) -> None:
+    """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits, made by
+    this benchmark's generators with other seeds. Single digits must stay whole; touching pairs
+    should be cut right."""
+    images, labels = validation_digits()
     singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103) + style_set(40, seed=102)
     pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111)
-
-    def cuts(images_and_truths):
-        """(truth, doubt of the whole, doubt of the best cut, the cut's digits) per cuttable piece."""
-        rows = []
-        for image, truth in images_and_truths:
-            pieces = [piece for piece in split_digits(image) if piece.cuts]
-            read = recognizer.read_parts(pieces)
-            for piece in pieces:
-                whole = read[id(piece)]
-                best, score = best_cut(piece, read)
-                if best and whole is not None:
-                    rows.append((truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best)))
-        return rows
-
-    single_rows = cuts((d.image, str(d.label)) for d in singles)
-    pair_rows = cuts((d.image, d.text) for d in pairs)
+    single_rows = cut_rows(recognizer, ((d.image, str(d.label)) for d in singles))
+    pair_rows = cut_rows(recognizer, ((d.image, d.text) for d in pairs))
     print(f"| CUT_EVIDENCE | single digits cut (of {len(singles)}) | touching pairs cut right (of {len(pairs)}) | cut wrong |")
     print("|---|---|---|---|")
     for evidence in (1, 5, 20, 100, 1000):
         taken = lambda row: row[1] > evidence * row[2]  # noqa: E731
         print(f"| {evidence} | {sum(map(taken, single_rows))} | {sum(taken(r) and r[3] == r[0] for r in pair_rows)} "
               f"| {sum(taken(r) and r[3] != r[0] for r in pair_rows)} |")
+
+
+def choose_wide_evidence(recognizer: Recognizer) -> None:
+    """How cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE were chosen (CUT_EVIDENCE kept for narrower
+    pieces): more single validation digits than choose_cut_evidence's (bench_validation.py's
+    styles, not set (b)'s), and pairs whose ink overlaps by 0-15% of the height, two draws. The
+    choice was made on the first draw; the second checks it."""
+    from bench_validation import VALIDATION_STYLES
+    from cnn.serve import CUT_EVIDENCE
+
+    images, labels = validation_digits()
+    singles = [(d.image, str(d.label)) for d in pen_set(images, labels, 3000, seed=201)]
+    singles += [(d.image, str(d.label)) for d in style_set(250, seed=202, styles=VALIDATION_STYLES)]
+    singles += [(d.image, str(d.label)) for d in canvas_set(images, labels, 1500, seed=203)]
+    single_rows = cut_rows(recognizer, singles)
+    draws = []
+    for seed in (111, 112):
+        pairs = [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
+                 for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed)]
+        draws.append(cut_rows(recognizer, pairs))
+    print(f"| WIDE_PIECE | WIDE_CUT_EVIDENCE | single digits cut (of {len(singles)}) | pairs cut right, first draw (of 900) "
+          "| cut wrong | pairs cut right, second draw (of 900) | cut wrong |")
+    print("|---|---|---|---|---|---|---|")
+    for wide, evidence in [(None, None)] + [(w, e) for w in (1.1, 1.2, 1.3) for e in (0.3, 1, 5)]:
+        def taken(row, wide=wide, evidence=evidence):
+            return row[1] > (evidence if wide is not None and row[4] >= wide else CUT_EVIDENCE) * row[2]
+        cells = [sum(map(taken, single_rows))]
+        for rows in draws:
+            cells += [sum(taken(r) and r[3] == r[0] for r in rows), sum(taken(r) and r[3] != r[0] for r in rows)]
+        print(f"| {wide or 'none'} | {evidence or '-'} | " + " | ".join(map(str, cells)) + " |")
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
@@ -241,6 +277,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a quarter of the drawings")
     parser.add_argument("--no-api", action="store_true", help="skip the round trips through gradio_client")
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
+    parser.add_argument("--choose-wide-evidence", action="store_true",
+                        help="only the validation sweep behind cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",
@@ -252,9 +290,11 @@ def main() -> None:
     if args.choose_cut_evidence:
         choose_cut_evidence(recognizer)
         return
+    if args.choose_wide_evidence:
+        choose_wide_evidence(recognizer)
+        return
     if args.validation_photos or args.validation_tilted:
-        images, labels = load_mnist(default_data_dir(), train=True, download=False)
-        images, labels = images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+        images, labels = validation_digits()
         if args.validation_photos:
             photo_report(recognizer, images, labels, 400 // scale, seed=13)
         if args.validation_tilted:

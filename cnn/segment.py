@@ -79,6 +79,7 @@ class Digit:
     ink: np.ndarray  # an ink map holding only this digit's ink (float32, cropped to it; split_ways' level way: turned level)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1 and y1 exclusive
     too_wide: bool = False  # wider than one digit can be: digits that touch
+    width: float = 0.0  # along the slant, as a share of the line's height
     # For a piece that may be digits that touch: ways to cut it in two where its ink is
     # thinnest (cnn.serve keeps the best cut whose sides read as likelier, sure digits).
     cuts: tuple[tuple[Digit, Digit], ...] = ()
@@ -182,6 +183,7 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
         part,
         box,
         too_wide=bool(width > TOUCHING_WIDTH * line.height),
+        width=float(width / line.height),
         # A side is cut again (three digits that touch) at its valleys only: with seams there too,
         # one piece of a validation pair was read in 219 parts.
         cuts=tuple(tuple(_digit(ink, side, (top, left), line, seams=False) for side in pair) for pair in pairs),

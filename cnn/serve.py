@@ -42,6 +42,14 @@ TOP_K = 3
 # and 13 wrong; at 5: 1, 127 and 21; at 1: 4, 137, 25; at 100: 1, 85 and 2. (Before pieces were
 # also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
 CUT_EVIDENCE = 20
+# A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is one digit
+# for 5% of single digits and two for half of the pairs that touch; there the likelier reading
+# wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits (`python
+# benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,497 single digits, 3 cut instead of
+# 2; of 884 pairs whose ink overlaps by 0-15% of the height, 354 read right instead of 301 (a
+# second draw of 890: 316 instead of 282). Narrower thresholds or less evidence cut more single digits.
+WIDE_PIECE = 1.1
+WIDE_CUT_EVIDENCE = 1
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
@@ -286,14 +294,16 @@ def _all_parts(digit: Digit) -> list[Digit]:
 def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Reading, tuple[int, int, int, int], bool]]:
     """(reading, box, separated) for each digit in this piece: the digits of its best cut when
     each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
-    one digit (or the whole is too wide to be one, or no digit). A touching "00" reads as 0 at
+    one digit (WIDE_CUT_EVIDENCE times for a piece WIDE_PIECE wide; or the whole is too wide to
+    be one, or no digit). A touching "00" reads as 0 at
     0.96, its halves as 0 and 0 at 0.99999."""
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
     best, best_score = best_cut(digit, read)
     doubt_whole, doubt_cut = 1 - whole.top[whole.digit], 1 - best_score
-    if best and (digit.too_wide or doubt_whole > CUT_EVIDENCE * doubt_cut or not whole.is_digit):
+    evidence = WIDE_CUT_EVIDENCE if digit.width >= WIDE_PIECE else CUT_EVIDENCE
+    if best and (digit.too_wide or doubt_whole > evidence * doubt_cut or not whole.is_digit):
         return best
     return [(whole, digit.box, not digit.too_wide)]
 

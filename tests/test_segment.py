@@ -8,7 +8,8 @@ from PIL import Image, ImageDraw
 
 from cnn.hub import load_model
 from cnn.segment import split_digits, split_ways
-from cnn.serve import Recognizer
+from benchmarks.drawings import number_set
+from cnn.serve import WIDE_PIECE, Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
 
 # Digits drawn in more than one stroke whose strokes do not touch: each is one digit.
@@ -125,6 +126,19 @@ def test_overlapping_digits_are_cut_along_a_path_around_one_of_them(recognizer, 
     # The premise: one piece of ink, and no straight upright cut parts the two digits.
     assert ink_pieces(image) == 1 and columns[0].max() > columns[1].min()
     assert read(recognizer, image).number == text
+
+
+@pytest.mark.parametrize("seed, index, text", [(6, 1, "70"), (8, 5, "29")])
+def test_wide_ink_read_as_one_sure_digit_is_cut_when_two_are_likelier(recognizer, mnist_test, seed, index, text):
+    """Two MNIST test digits whose ink overlaps (the benchmark's touching pairs): the whole reads as
+    one sure digit, but it is far wider than most single digits, and its cut reads as two digits
+    that are likelier still."""
+    images, labels = mnist_test
+    pair = number_set(images, labels, index + 1, lengths=(2,), gap_range=(-0.1, 0.0), seed=seed)[index]
+    (piece,) = split_digits(pair.image)
+    (whole,) = recognizer.read([pair.image])
+    assert pair.text == text and piece.width >= WIDE_PIECE and whole.confident  # the premise
+    assert read(recognizer, pair.image).number == text
 
 
 @pytest.mark.parametrize("text", ["2024", "1111"])
