@@ -42,12 +42,13 @@ TOP_K = 3
 # and 13 wrong; at 5: 1, 127 and 21; at 1: 4, 137, 25; at 100: 1, 85 and 2. (Before pieces were
 # also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
 CUT_EVIDENCE = 20
-# A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is one digit
-# for 5% of single digits and two for half of the pairs that touch; there the likelier reading
-# wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits (`python
-# benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,497 single digits, 3 cut instead of
-# 2; of 884 pairs whose ink overlaps by 0-15% of the height, 354 read right instead of 301 (a
-# second draw of 890: 316 instead of 282). Narrower thresholds or less evidence cut more single digits.
+# A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is wider than
+# most single digits (their 50th and 99th percentiles: 0.70 and 1.41, cnn.segment.TOUCHING_WIDTH):
+# there the likelier reading wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits (`python
+# benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,500 single digits, 3 cut instead of
+# 2; of 900 pairs whose ink overlaps by 0-15% of the height, 348 cut right instead of 300 and 66
+# cut wrong instead of 40 (read as one digit before, wrong too); a second draw: 315 and 69
+# instead of 281 and 44. Narrower pieces or less evidence cut more single digits (1.1 and 0.3: 4).
 WIDE_PIECE = 1.1
 WIDE_CUT_EVIDENCE = 1
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
