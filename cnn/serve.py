@@ -47,7 +47,7 @@ CUT_EVIDENCE = 20
 # there the likelier reading wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits (`python
 # benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,500 single digits, 3 cut instead of
 # 2; of 900 pairs whose ink overlaps by 0-15% of the height, 348 cut right instead of 300 and 66
-# cut wrong instead of 40 (read as one digit before, wrong too); a second draw: 315 and 69
+# cut into other digits than the pair's instead of 40; a second draw: 315 and 69
 # instead of 281 and 44. Narrower pieces or less evidence cut more single digits (1.1 and 0.3: 4).
 WIDE_PIECE = 1.1
 WIDE_CUT_EVIDENCE = 1
