@@ -78,11 +78,15 @@ class Digit:
 
     ink: np.ndarray  # an ink map holding only this digit's ink (float32, cropped to it; split_ways' level way: turned level)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1 and y1 exclusive
-    too_wide: bool = False  # wider than one digit can be: digits that touch
     width: float = 0.0  # along the slant, as a share of the line's height
     # For a piece that may be digits that touch: ways to cut it in two where its ink is
     # thinnest (cnn.serve keeps the best cut whose sides read as likelier, sure digits).
     cuts: tuple[tuple[Digit, Digit], ...] = ()
+
+    @property
+    def too_wide(self) -> bool:
+        """Wider than one digit can be: digits that touch."""
+        return self.width > TOUCHING_WIDTH
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,6 @@ def _digit(ink: np.ndarray, mask: np.ndarray, origin: tuple[int, int], line: _Li
     return Digit(
         part,
         box,
-        too_wide=bool(width > TOUCHING_WIDTH * line.height),
         width=float(width / line.height),
         # A side is cut again (three digits that touch) at its valleys only: with seams there too,
         # one piece of a validation pair was read in 219 parts.

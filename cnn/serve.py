@@ -296,8 +296,7 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
     """(reading, box, separated) for each digit in this piece: the digits of its best cut when
     each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
     one digit (WIDE_CUT_EVIDENCE times for a piece WIDE_PIECE wide; or the whole is too wide to
-    be one, or no digit). A touching "00" reads as 0 at
-    0.96, its halves as 0 and 0 at 0.99999."""
+    be one, or no digit). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999."""
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
