@@ -166,8 +166,11 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits, made by
     this benchmark's generators with other seeds. Single digits must stay whole; touching pairs
     should be cut right."""
+    from bench_validation import VALIDATION_STYLES
+
     images, labels = validation_digits()
-    singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103) + style_set(40, seed=102)
+    singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
+    singles += style_set(40, seed=102, styles=VALIDATION_STYLES)  # not set (b)'s templates: the benchmark's
     pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111)
     single_rows = cut_rows(recognizer, ((d.image, str(d.label)) for d in singles))
     pair_rows = cut_rows(recognizer, ((d.image, d.text) for d in pairs))
@@ -181,8 +184,8 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
 
 def choose_wide_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE were chosen (CUT_EVIDENCE kept for narrower
-    pieces): more single validation digits than choose_cut_evidence's (bench_validation.py's
-    styles, not set (b)'s), and pairs whose ink overlaps by 0-15% of the height, two draws. The
+    pieces): more single validation digits than choose_cut_evidence's, and pairs whose ink
+    overlaps by 0-15% of the height, two draws. The
     choice was made on the first draw; the second checks it."""
     from bench_validation import VALIDATION_STYLES
     from cnn.serve import CUT_EVIDENCE
