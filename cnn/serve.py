@@ -44,11 +44,12 @@ TOP_K = 3
 CUT_EVIDENCE = 20
 # A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is wider than
 # most single digits (their 50th and 99th percentiles: 0.70 and 1.41, cnn.segment.TOUCHING_WIDTH):
-# there the likelier reading wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits (`python
-# benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,500 single digits, 3 cut instead of
-# 2; of 900 pairs whose ink overlaps by 0-15% of the height, 348 cut right instead of 300 and 66
-# cut into other digits than the pair's instead of 40; a second draw: 315 and 69
-# instead of 281 and 44. Narrower pieces or less evidence cut more single digits (1.1 and 0.3: 4).
+# there the likelier reading wins (WIDE_CUT_EVIDENCE). Chosen on drawings of validation digits
+# (`python benchmarks/bench_numbers.py --choose-wide-evidence`): of 6,500 single digits, 3 cut
+# instead of 2; of 900 pairs whose ink overlaps by 0-15% of the height, 348 cut right instead of
+# 300 and 66 into other digits than the pair's instead of 40 (a second draw: 315 and 69 instead
+# of 281 and 44). Less evidence (0.3) cut 4 single digits; from 1.2 on, fewer pairs are cut right
+# (336) for as many single digits.
 WIDE_PIECE = 1.1
 WIDE_CUT_EVIDENCE = 1
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
