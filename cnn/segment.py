@@ -200,6 +200,8 @@ def _tilt(boxes: list[tuple[int, int, int, int]], height: float) -> float:
     if len(bottoms) < 2:
         return 0.0
     x, y = np.asarray(bottoms, dtype=np.float64).T
+    if np.ptp(x) < 1:  # digits stacked one over another stand on no line (and the fit is singular)
+        return 0.0
     angle = math.degrees(math.atan(np.polyfit(x, y, 1)[0]))
     return angle if MIN_TILT <= abs(angle) <= MAX_TILT else 0.0
 
