@@ -39,7 +39,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnn.data import default_data_dir, load_mnist  # noqa: E402
+from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.serve import Recognizer  # noqa: E402
 from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
@@ -158,8 +158,8 @@ def cut_rows(recognizer: Recognizer, images_and_truths) -> list[tuple[str, float
 
 def validation_digits() -> tuple[np.ndarray, np.ndarray]:
     """MNIST's validation digits (the last 5,000 training digits, which training holds out)."""
-    images, labels = load_mnist(default_data_dir(), train=True, download=False)
-    return images.squeeze(1).numpy()[-5000:], labels.numpy()[-5000:]
+    _, _, images, labels = split_validation(*load_mnist(default_data_dir(), train=True, download=False))
+    return images.squeeze(1).numpy(), labels.numpy()
 
 
 def choose_cut_evidence(recognizer: Recognizer) -> None:
@@ -185,8 +185,8 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
 def choose_wide_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE were chosen (CUT_EVIDENCE kept for narrower
     pieces): more single validation digits than choose_cut_evidence's, and pairs whose ink
-    overlaps by 0-15% of the height, two draws. The
-    choice was made on the first draw; the second checks it."""
+    overlaps by 0-15% of the height, two draws. The choice was made on the first draw; the second
+    checks it."""
     from bench_validation import VALIDATION_STYLES
     from cnn.serve import CUT_EVIDENCE
 
