@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmarks.drawings import number_set
 from cnn.hub import load_model
 from cnn.segment import split_digits, split_ways
-from benchmarks.drawings import number_set
 from cnn.serve import WIDE_PIECE, Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
 
