@@ -45,6 +45,7 @@ from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
+WIDEN = (1.3, 2.0)  # single digits drawn this many times as wide as set (a)'s (wide_report)
 
 
 def read_numbers(recognizer: Recognizer, drawings: list[NumberDrawing]) -> tuple[list, list[float]]:
@@ -120,6 +121,22 @@ def single_digit_report(recognizer: Recognizer, images: np.ndarray, labels: np.n
             same.append(one and list(number.digits[0].top) == list(alone.top)
                         and np.allclose(list(number.digits[0].top.values()), list(alone.top.values()), rtol=0, atol=1e-5))
         print(f"| {name} | {len(drawings)} | {share(ones)} | {share(same)} |")
+
+
+def wide_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
+    """Set (a)'s digits drawn WIDEN times as wide: a digit drawn to fill a square canvas, which
+    cnn.segment can take for digits that touch."""
+    drawings = pen_set(images, labels, count, seed=21, widen=WIDEN)
+    truths = [str(d.label) for d in drawings]
+    numbers = recognizer.read_numbers([d.image for d in drawings])
+    alone = recognizer.read([d.image for d in drawings])
+    print("| single digits drawn 1.3-2x as wide | drawings | read right (/read_number) | said to be digits that touch "
+          "| read as several digits | read right by /predict |")
+    print("|---|---|---|---|---|---|")
+    print(f"| (a) pen-retraced MNIST test | {count} | {share(n is not None and n.number == t for n, t in zip(numbers, truths))} "
+          f"| {share(n is not None and not all(n.separated) for n in numbers)} "
+          f"| {share(n is not None and len(n.digits) > 1 for n in numbers)} "
+          f"| {share(r is not None and r.is_digit and r.digit == t for r, t in zip(alone, truths))} |")
 
 
 def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
@@ -212,6 +229,41 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
         print(f"| {wide or 'none'} | {evidence or '-'} | " + " | ".join(map(str, cells)) + " |")
 
 
+def choose_wide_whole(recognizer: Recognizer) -> None:
+    """How cnn.serve.WIDE_WHOLE_SURE was chosen: of the pieces too wide to be one digit that no
+    cut parts into sure digits, how many are read as one digit at least that sure, among single
+    validation digits drawn WIDEN times as wide (right when it is their digit) and among numbers of
+    2-4 validation digits that all touch (always wrong), two draws. Validation styles only."""
+    from bench_validation import VALIDATION_STYLES
+    from cnn.segment import split_digits
+    from cnn.serve import best_cut
+
+    def uncut_wholes(images_and_truths) -> list[tuple[str, str, float]]:
+        rows = []
+        for image, truth in images_and_truths:
+            pieces = [piece for piece in split_digits(image) if piece.too_wide]
+            read = recognizer.read_parts(pieces)
+            for piece in pieces:
+                whole = read[id(piece)]
+                if whole is not None and whole.is_digit and best_cut(piece, read)[0] is None:
+                    rows.append((truth, whole.digit, whole.top[whole.digit]))
+        return rows
+
+    images, labels = validation_digits()
+    singles = pen_set(images, labels, 1200, seed=501, widen=WIDEN) + style_set(40, seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
+    single_rows = uncut_wholes((d.image, str(d.label)) for d in singles)
+    draws = [uncut_wholes((d.image, d.text) for d in number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05),
+                                                              seed=seed, styles=VALIDATION_STYLES)) for seed in (141, 142)]
+    print(f"{len(single_rows)} of {len(singles)} wide single digits, and {len(draws[0])} and {len(draws[1])} pieces of 300 "
+          "numbers that touch (two draws), are too wide for one digit, and no cut parts them into sure digits.\n")
+    print("| WIDE_WHOLE_SURE | wide single digits read as one, right | wrong | touching digits read as one, first draw | second draw |")
+    print("|---|---|---|---|---|")
+    for sure in (0.95, 0.98, 0.99, 0.995, 0.999, 1.01):
+        taken = [row for row in single_rows if row[2] >= sure]
+        print(f"| {sure if sure <= 1 else 'never'} | {sum(t == d for t, d, _ in taken)} | {sum(t != d for t, d, _ in taken)} | "
+              + " | ".join(str(sum(p >= sure for _, _, p in rows)) for rows in draws) + " |")
+
+
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
     """Photos of numbers (drawings.number_photos) by what lies around the page, and the same
     numbers read on the canvas they were photographed from."""
@@ -282,6 +334,7 @@ def main() -> None:
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
     parser.add_argument("--choose-wide-evidence", action="store_true",
                         help="only the validation sweep behind cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE")
+    parser.add_argument("--choose-wide-whole", action="store_true", help="only the validation sweep behind cnn.serve.WIDE_WHOLE_SURE")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",
@@ -295,6 +348,9 @@ def main() -> None:
         return
     if args.choose_wide_evidence:
         choose_wide_evidence(recognizer)
+        return
+    if args.choose_wide_whole:
+        choose_wide_whole(recognizer)
         return
     if args.validation_photos or args.validation_tilted:
         images, labels = validation_digits()
@@ -318,6 +374,8 @@ def main() -> None:
           f"{np.percentile(np.array(seconds)[(lengths >= 2) & (lengths <= 4)], 50) * 1000:.1f} ms)\n")
     print("### Single digits\n")
     single_digit_report(recognizer, images, labels, 2000 // scale)
+    print()
+    wide_report(recognizer, images, labels, 1000 // scale)
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
     touching_report(recognizer, images, labels, 400 // scale)
     print("\n### Photos of numbers (on paper, or on a desk)\n")

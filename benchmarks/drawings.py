@@ -148,12 +148,14 @@ def render(
     height: float,
     pen: float,
     transparent: bool | None = None,
+    widen: float = 1.0,
 ) -> Image.Image:
-    """Strokes (any units, y down) turned a little, slanted and stretched, scaled to `height` px,
-    drawn with a round pen of `pen` px anywhere on a `side` px canvas, anti-aliased (2x)."""
+    """Strokes (any units, y down) turned a little, slanted and stretched (and `widen` times as
+    wide), scaled to `height` px, drawn with a round pen of `pen` px anywhere on a `side` px
+    canvas, anti-aliased (2x)."""
     angle = math.radians(rng.uniform(-12, 12))
     slant = rng.uniform(-0.25, 0.25)
-    aspect = math.exp(rng.uniform(-0.2, 0.2))
+    aspect = widen * math.exp(rng.uniform(-0.2, 0.2))
     linear = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ np.array(
         [[aspect, slant], [0, 1]]
     )
@@ -219,29 +221,33 @@ def _jitter(template: list[list[tuple[float, float]]], rng: np.random.Generator,
     return [np.asarray(smooth([warp(x, y) for x, y in s])) for s in template]
 
 
-def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1, pens: tuple[float, float] | None = None) -> list[Drawing]:
+def pen_set(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 1, pens: tuple[float, float] | None = None,
+            widen: tuple[float, float] | None = None) -> list[Drawing]:
     """(a) MNIST test digits retraced along their centre line with a uniform round pen: log-uniform
-    from 2 px to 18% of the digit height, or uniform over `pens` (shares of the height)."""
+    from 2 px to 18% of the digit height, or uniform over `pens` (shares of the height). With
+    `widen`, each drawn wider by a factor uniform over it: a digit drawn to fill a square canvas."""
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(images), size=count, replace=False):
         side, height = _canvas_geometry(rng)
         pen = _pen(rng, height) if pens is None else float(rng.uniform(*pens) * height)
-        image = render(_skeleton_segments(images[index]), rng, side, height, pen)
+        factor = 1.0 if widen is None else float(rng.uniform(*widen))
+        image = render(_skeleton_segments(images[index]), rng, side, height, pen, widen=factor)
         out.append(Drawing(image, int(labels[index]), "mnist", pen / height, int(index)))
     return out
 
 
-def style_set(per_style: int, seed: int = 2, styles: dict | None = None) -> list[Drawing]:
+def style_set(per_style: int, seed: int = 2, styles: dict | None = None, widen: tuple[float, float] | None = None) -> list[Drawing]:
     """(b) Digit styles MNIST under-represents, drawn from jittered stroke templates (`styles`,
-    default STYLES: bench_validation.py draws its own)."""
+    default STYLES: bench_validation.py draws its own); `widen` as pen_set's."""
     rng = np.random.default_rng(seed)
     out = []
     for name, (label, template) in (STYLES if styles is None else styles).items():
         for _ in range(per_style):
             side, height = _canvas_geometry(rng)
             pen = _pen(rng, height, widest=0.15)
-            out.append(Drawing(render(_jitter(template, rng), rng, side, height, pen), label, name, pen / height))
+            factor = 1.0 if widen is None else float(rng.uniform(*widen))
+            out.append(Drawing(render(_jitter(template, rng), rng, side, height, pen, widen=factor), label, name, pen / height))
     return out
 
 
@@ -716,15 +722,16 @@ def compose_number(
 def number_set(
     images: np.ndarray, labels: np.ndarray, count: int, lengths: tuple[int, ...] = (2, 3, 4, 5, 6),
     gap_range: tuple[float, float] = (0.10, 0.60), seed: int = 7, square: bool = False, rising: bool = False,
+    styles: dict | None = None,
 ) -> list[NumberDrawing]:
     """Numbers of each length in turn. Each digit is an MNIST test digit retraced (as set (a)),
-    or, one time in four, a style template jittered (as set (b)); one pen for the whole number,
+    or, one time in four, a style template jittered (as set (b); `styles` as style_set's); one pen for the whole number,
     log-uniform from 2 px to 15% of the height as drawn. On square or 2:1 canvases (`square`: square
     only; the other numbers are the same). With `rising`, the same numbers written uphill or
     downhill, by an angle uniform in TILTS, their digits upright (`tilt` records it)."""
     rises = _tilts(count, seed) if rising else np.zeros(count)
     rng = np.random.default_rng(seed)
-    styles = list(STYLES.values())
+    styles = list((STYLES if styles is None else styles).values())
     out = []
     for n in range(count):
         length = lengths[n % len(lengths)]

@@ -52,6 +52,14 @@ CUT_EVIDENCE = 20
 # (336) for as many single digits.
 WIDE_PIECE = 1.1
 WIDE_CUT_EVIDENCE = 1
+# A piece too wide to be one digit (cnn.segment.TOUCHING_WIDTH) that no cut parts into sure
+# digits is still one digit when the model is this sure of it whole: a digit drawn wide, to fill
+# a square canvas. Chosen on drawings of validation digits (`python benchmarks/bench_numbers.py
+# --choose-wide-whole`): of 1,520 single digits drawn 1.3-2x as wide, 42 were too wide for one
+# digit with no such cut, all said to be digits that touch; 25 of them now read right (none
+# wrong), and no piece of 600 numbers whose digits all touch reads as one digit. At 0.99: 28
+# right, and 3 touching pieces read as one digit.
+WIDE_WHOLE_SURE = 0.995
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
@@ -297,7 +305,8 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
     """(reading, box, separated) for each digit in this piece: the digits of its best cut when
     each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
     one digit (WIDE_CUT_EVIDENCE times for a piece WIDE_PIECE wide; or the whole is too wide to
-    be one, or no digit). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999."""
+    be one, or no digit). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999.
+    Else the whole, not separated when it is too wide to be one digit and not WIDE_WHOLE_SURE."""
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
@@ -306,7 +315,8 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
     evidence = WIDE_CUT_EVIDENCE if digit.width >= WIDE_PIECE else CUT_EVIDENCE
     if best and (digit.too_wide or doubt_whole > evidence * doubt_cut or not whole.is_digit):
         return best
-    return [(whole, digit.box, not digit.too_wide)]
+    one = not digit.too_wide or (whole.is_digit and whole.top[whole.digit] >= WIDE_WHOLE_SURE)
+    return [(whole, digit.box, one)]
 
 
 def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list | None, float]:

@@ -11,6 +11,7 @@ from cnn.hub import load_model
 from cnn.segment import split_digits, split_ways
 from cnn.serve import WIDE_PIECE, Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
+from strokes import DIGIT_STROKES
 
 # Digits drawn in more than one stroke whose strokes do not touch: each is one digit.
 FIVE_WITH_DETACHED_BAR = [
@@ -192,6 +193,17 @@ def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
     assert number.boxes[0][2] - number.boxes[0][0] > 0.55 * image_width
     assert number.number is None
     assert "could not be separated" in number.problem or "not a digit" in number.problem
+
+
+def test_a_digit_drawn_wider_than_two_digits_reads_as_itself(recognizer):
+    """A 0 drawn as a flat oval, filling the canvas's width: too wide to be one digit by its
+    shape alone, but no cut parts it into sure digits, and the model is sure of it whole."""
+    oval = [[(5.2 * x, y) for x, y in stroke] for stroke in DIGIT_STROKES[0]]
+    image = draw_number([oval], size=(760, 320), left=20)
+    (piece,) = split_digits(image)
+    assert piece.too_wide  # the premise
+    number = read(recognizer, image)
+    assert number.number == "0" and number.problem is None
 
 
 def test_a_piece_that_is_no_digit_is_named(recognizer):
