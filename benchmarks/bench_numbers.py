@@ -188,7 +188,7 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
     images, labels = validation_digits()
     singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
     singles += style_set(40, seed=102, styles=VALIDATION_STYLES)  # not set (b)'s templates: the benchmark's
-    pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111)
+    pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111, styles=VALIDATION_STYLES)
     single_rows = cut_rows(recognizer, ((d.image, str(d.label)) for d in singles))
     pair_rows = cut_rows(recognizer, ((d.image, d.text) for d in pairs))
     print(f"| CUT_EVIDENCE | single digits cut (of {len(singles)}) | touching pairs cut right (of {len(pairs)}) | cut wrong |")
@@ -215,7 +215,7 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
     draws = []
     for seed in (111, 112):
         pairs = [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
-                 for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed)]
+                 for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
         draws.append(cut_rows(recognizer, pairs))
     print(f"| WIDE_PIECE | WIDE_CUT_EVIDENCE | single digits cut (of {len(singles)}) | pairs cut right, first draw (of 900) "
           "| cut wrong | pairs cut right, second draw (of 900) | cut wrong |")
@@ -264,10 +264,10 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
               + " | ".join(str(sum(p >= sure for _, _, p in rows)) for rows in draws) + " |")
 
 
-def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
+def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
     """Photos of numbers (drawings.number_photos) by what lies around the page, and the same
-    numbers read on the canvas they were photographed from."""
-    canvases = number_set(images, labels, count, seed=seed, square=True)
+    numbers read on the canvas they were photographed from. (`styles`: number_set's.)"""
+    canvases = number_set(images, labels, count, seed=seed, square=True, styles=styles)
     photos = number_photos(canvases, seed=seed)
     found = verdicts(photos, read_numbers(recognizer, photos)[0])
     on_canvas = verdicts(canvases, read_numbers(recognizer, canvases)[0])
@@ -282,12 +282,13 @@ def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray,
 TILT_BUCKETS = ((0, 10), (10, 20), (20, 30))
 
 
-def tilt_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> None:
+def tilt_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
     """Numbers of 2-4 digits whose line rises or falls by up to 30 degrees, by how far: turned
     whole (drawings.tilted_numbers, as a photo taken with the phone turned), or written uphill
-    with their digits upright (number_set's `rising`, as on a screen); the same numbers level."""
-    level = number_set(images, labels, count, lengths=(2, 3, 4), seed=seed)
-    kinds = [tilted_numbers(level, seed), number_set(images, labels, count, lengths=(2, 3, 4), seed=seed, rising=True)]
+    with their digits upright (number_set's `rising`, as on a screen); the same numbers level.
+    (`styles`: number_set's.)"""
+    level = number_set(images, labels, count, lengths=(2, 3, 4), seed=seed, styles=styles)
+    kinds = [tilted_numbers(level, seed), number_set(images, labels, count, lengths=(2, 3, 4), seed=seed, rising=True, styles=styles)]
     found = [verdicts(drawings, read_numbers(recognizer, drawings)[0]) for drawings in (*kinds, level)]
     print("| line tilted | numbers | turned whole: right | count right | digits upright: right | count right | the same numbers level: right |")
     print("|---|---|---|---|---|---|---|")
@@ -353,11 +354,13 @@ def main() -> None:
         choose_wide_whole(recognizer)
         return
     if args.validation_photos or args.validation_tilted:
+        from bench_validation import VALIDATION_STYLES
+
         images, labels = validation_digits()
         if args.validation_photos:
-            photo_report(recognizer, images, labels, 400 // scale, seed=13)
+            photo_report(recognizer, images, labels, 400 // scale, seed=13, styles=VALIDATION_STYLES)
         if args.validation_tilted:
-            tilt_report(recognizer, images, labels, 600 // scale, seed=15)
+            tilt_report(recognizer, images, labels, 600 // scale, seed=15, styles=VALIDATION_STYLES)
         return
     images, labels = load_mnist(default_data_dir(), train=False, download=False)
     images, labels = images.squeeze(1).numpy(), labels.numpy()
