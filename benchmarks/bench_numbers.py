@@ -199,12 +199,22 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
               f"| {sum(taken(r) and r[3] != r[0] for r in pair_rows)} |")
 
 
+def wide_validation_digits(images: np.ndarray, labels: np.ndarray) -> list[tuple[Image.Image, str]]:
+    """Single validation digits (`images`, `labels`) drawn WIDEN times as wide, pen-retraced or
+    in bench_validation's styles: (image, digit)."""
+    from bench_validation import VALIDATION_STYLES
+
+    singles = pen_set(images, labels, 1200, seed=501, widen=WIDEN) + style_set(40, seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
+    return [(d.image, str(d.label)) for d in singles]
+
+
 def choose_wide_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE were chosen (CUT_EVIDENCE kept for narrower
     pieces): more single validation digits than choose_cut_evidence's, and pairs whose ink
     overlaps by 0-15% of the height, two draws. The choice was made on the first draw; the second
-    checks it."""
+    checks it. Single digits drawn wide (wide_validation_digits) were added after the choice."""
     from bench_validation import VALIDATION_STYLES
+    from cnn.segment import TOUCHING_WIDTH
     from cnn.serve import CUT_EVIDENCE
 
     images, labels = validation_digits()
@@ -212,20 +222,25 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
     singles += [(d.image, str(d.label)) for d in style_set(250, seed=202, styles=VALIDATION_STYLES)]
     singles += [(d.image, str(d.label)) for d in canvas_set(images, labels, 1500, seed=203)]
     single_rows = cut_rows(recognizer, singles)
+    wide_singles = wide_validation_digits(images, labels)
+    wide_rows = cut_rows(recognizer, wide_singles)
     draws = []
     for seed in (111, 112):
         pairs = [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
                  for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
         draws.append(cut_rows(recognizer, pairs))
     print(f"| WIDE_PIECE | WIDE_CUT_EVIDENCE | single digits cut (of {len(singles)}) | pairs cut right, first draw (of 900) "
-          "| cut wrong | pairs cut right, second draw (of 900) | cut wrong |")
-    print("|---|---|---|---|---|---|---|")
+          f"| cut wrong | pairs cut right, second draw (of 900) | cut wrong | single digits drawn wide, cut (of {len(wide_singles)}) |")
+    print("|---|---|---|---|---|---|---|---|")
     for wide, evidence in [(None, None)] + [(w, e) for w in (1.1, 1.2, 1.3) for e in (0.3, 1, 5)]:
         def taken(row, wide=wide, evidence=evidence):
+            if row[4] > TOUCHING_WIDTH:  # too wide to be one digit: a cut into sure digits is always kept
+                return True
             return row[1] > (evidence if wide is not None and row[4] >= wide else CUT_EVIDENCE) * row[2]
         cells = [sum(map(taken, single_rows))]
         for rows in draws:
             cells += [sum(taken(r) and r[3] == r[0] for r in rows), sum(taken(r) and r[3] != r[0] for r in rows)]
+        cells.append(sum(map(taken, wide_rows)))
         print(f"| {wide or 'none'} | {evidence or '-'} | " + " | ".join(map(str, cells)) + " |")
 
 
@@ -250,8 +265,8 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
         return rows
 
     images, labels = validation_digits()
-    singles = pen_set(images, labels, 1200, seed=501, widen=WIDEN) + style_set(40, seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
-    single_rows = uncut_wholes((d.image, str(d.label)) for d in singles)
+    singles = wide_validation_digits(images, labels)
+    single_rows = uncut_wholes(singles)
     draws = [uncut_wholes((d.image, d.text) for d in number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05),
                                                               seed=seed, styles=VALIDATION_STYLES)) for seed in (141, 142)]
     print(f"{len(single_rows)} of {len(singles)} wide single digits, and {len(draws[0])} and {len(draws[1])} pieces of 300 "
