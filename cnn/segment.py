@@ -58,6 +58,7 @@ SEAM_STEP = 0.01  # a seam's cost for a step sideways, in pixels of ink crossed
 # A seam that puts less than this share of the piece's ink on other sides than a cut already
 # found is that cut. On drawings of validation pairs that touch, as many are cut right (113 of
 # 300) as with no such rule, 13 wrong instead of 15; a number reads 18 parts on average, not 21.
+# (A one-off on the pairs of --choose-cut-evidence when their style digits were set (b)'s.)
 SAME_CUT = 0.03
 CUT_MARGIN = 0.25  # each side of a cut keeps this share of the line's height: about a 1's width
 # Lean (x per unit of y) beyond this is not handwriting's slant; the estimate is clipped.

@@ -38,9 +38,10 @@ TOP_K = 3
 # A piece that may be two touching digits is read as two when the cut's digits are this many
 # times less likely wrong (1 - the product of their probabilities) than the whole read as one
 # digit. Chosen on drawings of validation digits (`python benchmarks/bench_numbers.py
-# --choose-cut-evidence`): 1 of 1,220 single digits cut, 113 of 300 touching pairs cut right
-# and 13 wrong; at 5: 1, 127 and 21; at 1: 4, 137, 25; at 100: 1, 85 and 2. (Before pieces were
-# also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
+# --choose-cut-evidence`): 1 of 1,220 single digits cut, 97 of 300 touching pairs cut right and
+# 13 wrong; at 5: 1, 113 and 22; at 1: 4, 124, 25; at 100: 1, 69 and 4. (It was chosen when the
+# pairs' style digits were set (b)'s test templates, as the same trade: 1, 113 and 13 at 20; 1,
+# 127 and 21 at 5. Before pieces were also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
 CUT_EVIDENCE = 20
 # A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is wider than
 # most single digits (their 50th and 99th percentiles: 0.70 and 1.41, cnn.segment.TOUCHING_WIDTH):
