@@ -726,9 +726,10 @@ def number_set(
 ) -> list[NumberDrawing]:
     """Numbers of each length in turn. Each digit is an MNIST test digit retraced (as set (a)),
     or, one time in four, a style template jittered (as set (b); `styles` as style_set's); one
-    pen for the whole number, log-uniform from 2 px to 15% of the height as drawn. On square or 2:1 canvases (`square`: square
-    only; the other numbers are the same). With `rising`, the same numbers written uphill or
-    downhill, by an angle uniform in TILTS, their digits upright (`tilt` records it)."""
+    pen for the whole number, log-uniform from 2 px to 15% of the height as drawn. On square or
+    2:1 canvases (`square`: square only; the other numbers are the same). With `rising`, the same
+    numbers written uphill or downhill, by an angle uniform in TILTS, their digits upright (`tilt`
+    records it)."""
     rises = _tilts(count, seed) if rising else np.zeros(count)
     rng = np.random.default_rng(seed)
     styles = list((STYLES if styles is None else styles).values())

@@ -195,7 +195,7 @@ def test_ink_too_wide_for_a_digit_that_no_cut_reads_is_said_so(recognizer):
     assert "could not be separated" in number.problem or "not a digit" in number.problem
 
 
-def test_a_digit_drawn_wider_than_two_digits_reads_as_itself(recognizer):
+def test_a_digit_drawn_more_than_twice_as_wide_as_tall_reads_as_itself(recognizer):
     """A 0 drawn as a flat oval, filling the canvas's width: too wide to be one digit by its
     shape alone, but no cut parts it into sure digits, and the model is sure of it whole."""
     oval = [[(5.2 * x, y) for x, y in stroke] for stroke in DIGIT_STROKES[0]]
