@@ -159,22 +159,24 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
               f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
 
 
-def cut_rows(recognizer: Recognizer, images_and_truths) -> list[tuple[str, float, float, str, float]]:
-    """Per piece that may be digits that touch and has a cut into sure digits: (the truth, the
-    doubt of the whole, the doubt of its best cut, the cut's digits, the piece's width)."""
+def read_pieces(recognizer: Recognizer, images_and_truths):
+    """(the truth, the piece, its Reading whole, its best cut into sure digits and that cut's
+    score: cnn.serve.best_cut's) for every piece of every drawing, as drawn."""
     from cnn.segment import split_digits
     from cnn.serve import best_cut
 
-    rows = []
     for image, truth in images_and_truths:
-        pieces = [piece for piece in split_digits(image) if piece.cuts]
+        pieces = split_digits(image)
         read = recognizer.read_parts(pieces)
         for piece in pieces:
-            whole = read[id(piece)]
-            best, score = best_cut(piece, read)
-            if best and whole is not None:
-                rows.append((truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best), piece.width))
-    return rows
+            yield truth, piece, read[id(piece)], *best_cut(piece, read)
+
+
+def cut_rows(recognizer: Recognizer, images_and_truths) -> list[tuple[str, float, float, str, float]]:
+    """Per piece that may be digits that touch and has a cut into sure digits: (the truth, the
+    doubt of the whole, the doubt of its best cut, the cut's digits, the piece's width)."""
+    return [(truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best), piece.width)
+            for truth, piece, whole, best, score in read_pieces(recognizer, images_and_truths) if best and whole is not None]
 
 
 def validation_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -254,19 +256,10 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
     validation digits drawn WIDEN times as wide (right when it is their digit) and among numbers of
     2-4 validation digits that all touch (always wrong), two draws. Validation styles only."""
     from bench_validation import VALIDATION_STYLES
-    from cnn.segment import split_digits
-    from cnn.serve import best_cut
 
     def uncut_wholes(images_and_truths) -> list[tuple[str, str, float]]:
-        rows = []
-        for image, truth in images_and_truths:
-            pieces = [piece for piece in split_digits(image) if piece.too_wide]
-            read = recognizer.read_parts(pieces)
-            for piece in pieces:
-                whole = read[id(piece)]
-                if whole is not None and whole.is_digit and best_cut(piece, read)[0] is None:
-                    rows.append((truth, whole.digit, whole.top[whole.digit]))
-        return rows
+        return [(truth, whole.digit, whole.top[whole.digit]) for truth, piece, whole, best, _ in read_pieces(recognizer, images_and_truths)
+                if piece.too_wide and best is None and whole is not None and whole.is_digit]
 
     images, labels = validation_digits()
     singles = wide_validation_digits(images, labels)
