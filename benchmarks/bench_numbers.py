@@ -44,7 +44,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
-from cnn.serve import Recognizer  # noqa: E402
+from cnn.segment import TOUCHING_WIDTH, split_digits  # noqa: E402
+from cnn.serve import CUT_EVIDENCE, Recognizer, best_cut  # noqa: E402
+from bench_validation import VALIDATION_STYLES  # noqa: E402 - validation drawings' styles, not set (b)'s
 from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
@@ -162,9 +164,6 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
 def read_pieces(recognizer: Recognizer, images_and_truths):
     """(the truth, the piece, its Reading whole, its best cut into sure digits and that cut's
     score: cnn.serve.best_cut's) for every piece of every drawing, as drawn."""
-    from cnn.segment import split_digits
-    from cnn.serve import best_cut
-
     for image, truth in images_and_truths:
         pieces = split_digits(image)
         read = recognizer.read_parts(pieces)
@@ -189,8 +188,6 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits, made by
     this benchmark's generators with other seeds. Single digits must stay whole; touching pairs
     should be cut right."""
-    from bench_validation import VALIDATION_STYLES
-
     images, labels = validation_digits()
     singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
     singles += style_set(40, seed=102, styles=VALIDATION_STYLES)  # not set (b)'s templates: the benchmark's
@@ -208,8 +205,6 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
 def wide_validation_digits(images: np.ndarray, labels: np.ndarray) -> list[tuple[Image.Image, str]]:
     """Single validation digits (`images`, `labels`) drawn WIDEN times as wide, pen-retraced or
     in bench_validation's styles: (image, digit)."""
-    from bench_validation import VALIDATION_STYLES
-
     singles = pen_set(images, labels, 1200, seed=501, widen=WIDEN) + style_set(40, seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
     return [(d.image, str(d.label)) for d in singles]
 
@@ -219,10 +214,6 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
     pieces): more single validation digits than choose_cut_evidence's, and pairs whose ink
     overlaps by 0-15% of the height, two draws. The choice was made on the first draw; the second
     checks it. Single digits drawn wide (wide_validation_digits) were added after the choice."""
-    from bench_validation import VALIDATION_STYLES
-    from cnn.segment import TOUCHING_WIDTH
-    from cnn.serve import CUT_EVIDENCE
-
     images, labels = validation_digits()
     singles = [(d.image, str(d.label)) for d in pen_set(images, labels, 3000, seed=201)]
     singles += [(d.image, str(d.label)) for d in style_set(250, seed=202, styles=VALIDATION_STYLES)]
@@ -255,8 +246,6 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
     cut parts into sure digits, how many are read as one digit at least that sure, among single
     validation digits drawn WIDEN times as wide (right when it is their digit) and among numbers of
     2-4 validation digits that all touch (always wrong), two draws. Validation styles only."""
-    from bench_validation import VALIDATION_STYLES
-
     def uncut_wholes(images_and_truths) -> list[tuple[str, str, float]]:
         return [(truth, whole.digit, whole.top[whole.digit]) for truth, piece, whole, best, _ in read_pieces(recognizer, images_and_truths)
                 if piece.too_wide and best is None and whole is not None and whole.is_digit]
@@ -366,8 +355,6 @@ def main() -> None:
         choose_wide_whole(recognizer)
         return
     if args.validation_photos or args.validation_tilted:
-        from bench_validation import VALIDATION_STYLES
-
         images, labels = validation_digits()
         if args.validation_photos:
             photo_report(recognizer, images, labels, 400 // scale, seed=13, styles=VALIDATION_STYLES)
