@@ -43,11 +43,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cnn.segment  # noqa: E402 - choose_cut_side sets its CUT_SIDE_SHORT
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.segment import TOUCHING_WIDTH, split_digits  # noqa: E402
 from cnn.serve import CUT_EVIDENCE, Recognizer, best_cut  # noqa: E402
-from bench_validation import VALIDATION_STYLES  # noqa: E402 - validation drawings' styles, not set (b)'s
-from drawings import DESKS, NumberDrawing, canvas_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
+from bench_validation import VALIDATION_NON_DIGITS, VALIDATION_STYLES  # noqa: E402 - validation drawings' styles, not set (b)'s
+from drawings import DESKS, NumberDrawing, canvas_set, non_digit_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
@@ -161,6 +162,26 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
               f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
 
 
+def non_digit_report(recognizer: Recognizer, count: int) -> None:
+    """bench_drawings' set (d), non-digits, read as /read_number reads them: what the page says to
+    a letter or a shape. Cut into pieces that each read as a sure digit (a W as 1111), it would
+    show a number as sure where /predict, reading it whole, refuses it or is not sure."""
+    drawings = non_digit_set(count)
+    numbers = recognizer.read_numbers([d.image for d in drawings])
+    alone = recognizer.read([d.image for d in drawings])
+    kinds = np.array([d.kind.split()[0] for d in drawings])
+    print("| non-digits (d) | drawings | /read_number: a number | a number, every digit sure | of several digits "
+          "| /predict: a digit shown as sure |")
+    print("|---|---|---|---|---|---|")
+    for kind in ("letter", "scribble", "shape", "filled", "noise", "all"):
+        picked = [i for i in range(len(drawings)) if kind in ("all", kinds[i])]
+        given = [numbers[i] is not None and numbers[i].number is not None for i in picked]
+        sure = [g and all(r.confident for r in numbers[i].digits) for g, i in zip(given, picked)]
+        several = [g and len(numbers[i].digits) > 1 for g, i in zip(given, picked)]
+        shown = [alone[i] is not None and alone[i].is_digit and alone[i].confident for i in picked]
+        print(f"| {kind} | {len(picked)} | {share(given)} | {share(sure)} | {share(several)} | {share(shown)} |")
+
+
 def read_pieces(recognizer: Recognizer, images_and_truths):
     """(the truth, the piece, its Reading whole, its best cut into sure digits and that cut's
     score: cnn.serve.best_cut's) for every piece of every drawing, as drawn."""
@@ -265,6 +286,37 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
               + " | ".join(str(sum(p >= sure for _, _, p in rows)) for rows in draws) + " |")
 
 
+def choose_cut_side(recognizer: Recognizer) -> None:
+    """How cnn.segment.CUT_SIDE_SHORT was chosen: validation drawings read as /read_number reads
+    them with each setting (set for the whole run, as bench_validation's --pen-min is). Letters and
+    shapes (bench_validation's VALIDATION_NON_DIGITS) should not come back as a sure number; pairs
+    of digits that touch, numbers whose digits all touch, single digits and single digits drawn
+    wide should read right."""
+    images, labels = validation_digits()
+    sets = {
+        "non-digits shown as a sure number": [(d.image, None) for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)],
+        "touching pairs read right": [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10)) for d in
+                                      number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=111, styles=VALIDATION_STYLES)],
+        "numbers whose digits all touch, right": [(d.image, d.text) for d in number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05),
+                                                                                      seed=141, styles=VALIDATION_STYLES)],
+        "single digits read right": [(d.image, str(d.label)) for d in pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
+                                     + style_set(40, seed=102, styles=VALIDATION_STYLES)],
+        "single digits drawn wide, right": wide_validation_digits(images, labels),
+    }
+    print("| CUT_SIDE_SHORT | " + " | ".join(f"{name} (of {len(items)})" for name, items in sets.items()) + " |")
+    print("|---|" + "---|" * len(sets))
+    for value in (0.0, 0.5, 0.6, 0.7):
+        cnn.segment.CUT_SIDE_SHORT = value
+        cells = []
+        for items in sets.values():
+            readings = [recognizer.read_numbers([image])[0] for image, _ in items]
+            if items[0][1] is None:
+                cells.append(sum(r is not None and r.number is not None and all(d.confident for d in r.digits) for r in readings))
+            else:
+                cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
+        print(f"| {value} | " + " | ".join(map(str, cells)) + " |", flush=True)
+
+
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
     """Photos of numbers (drawings.number_photos) by what lies around the page, and the same
     numbers read on the canvas they were photographed from. (`styles`: number_set's.)"""
@@ -337,6 +389,7 @@ def main() -> None:
     parser.add_argument("--choose-wide-evidence", action="store_true",
                         help="only the validation sweep behind cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE")
     parser.add_argument("--choose-wide-whole", action="store_true", help="only the validation sweep behind cnn.serve.WIDE_WHOLE_SURE")
+    parser.add_argument("--choose-cut-side", action="store_true", help="only the validation sweep behind cnn.segment.CUT_SIDE_SHORT")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",
@@ -353,6 +406,9 @@ def main() -> None:
         return
     if args.choose_wide_whole:
         choose_wide_whole(recognizer)
+        return
+    if args.choose_cut_side:
+        choose_cut_side(recognizer)
         return
     if args.validation_photos or args.validation_tilted:
         images, labels = validation_digits()
@@ -378,6 +434,8 @@ def main() -> None:
     single_digit_report(recognizer, images, labels, 2000 // scale)
     print()
     wide_report(recognizer, images, labels, 1000 // scale)
+    print()
+    non_digit_report(recognizer, 2000 // scale)
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
     touching_report(recognizer, images, labels, 400 // scale)
     print("\n### Photos of numbers (on paper, or on a desk)\n")

@@ -60,6 +60,11 @@ SEAM_STEP = 0.01  # a seam's cost for a step sideways, in pixels of ink crossed
 # 300) as with no such rule, 13 wrong instead of 15; a number reads 18 parts on average, not 21.
 # (A one-off on the pairs of --choose-cut-evidence when their style digits were set (b)'s.)
 SAME_CUT = 0.03
+# Each side of a cut is at least CUT_SIDE_SHORT of the line's height: SHORT's rule for pieces, for
+# the pieces a cut makes. A shorter side is part of a digit, or a stroke of a letter (a tick cut
+# into a short \\ and a long /, both read as 1). On validation drawings (`python
+# benchmarks/bench_numbers.py --choose-cut-side`): TABLE
+CUT_SIDE_SHORT = SHORT
 CUT_MARGIN = 0.25  # each side of a cut keeps this share of the line's height: about a 1's width
 # Lean (x per unit of y) beyond this is not handwriting's slant; the estimate is clipped.
 MAX_SLANT = 0.6
@@ -315,6 +320,8 @@ def _cuts(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, along: np.ndarray, l
             lefts.append(left)
     pairs = []
     for left in lefts:
+        if min(np.ptp(ys[left]), np.ptp(ys[~left])) + 1 < CUT_SIDE_SHORT * line.height:
+            continue
         sides = np.zeros_like(mask), np.zeros_like(mask)
         sides[0][ys[left], xs[left]] = True
         sides[1][ys[~left], xs[~left]] = True
