@@ -206,6 +206,14 @@ def test_a_digit_drawn_more_than_twice_as_wide_as_tall_reads_as_itself(recognize
     assert number.number == "0" and number.problem is None
 
 
+def test_a_tick_is_not_cut_into_two_ones(recognizer):
+    """A tick as wide as two digits: cut at its corner, the short down-stroke and the long
+    up-stroke each read as a sure 1. A side under half the line's height is no digit of its own."""
+    tick = [[(0.0, 0.6), (0.6, 1.0), (2.0, 0.0)]]
+    number = read(recognizer, draw_number([tick], size=(760, 320)))
+    assert len(number.digits) == 1 and not number.digits[0].confident
+
+
 def test_a_piece_that_is_no_digit_is_named(recognizer):
     square = [[(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9), (0.1, 0.1)]]
     filled = [[(x, 0.1 + 0.03 * row) for row in range(27) for x in ((0.1, 0.9) if row % 2 == 0 else (0.9, 0.1))]]
