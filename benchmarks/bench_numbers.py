@@ -1,6 +1,6 @@
 """How well the app reads numbers: split into digits (cnn.segment), then each digit read.
 
-    python benchmarks/bench_numbers.py                    # the shipped weights, ~22 min on a slow 2-core machine
+    python benchmarks/bench_numbers.py                    # the shipped weights, ~28 min on a slow 2-core machine
     python benchmarks/bench_numbers.py --quick            # a quarter of the drawings
     python benchmarks/bench_numbers.py --weights runs/x   # another model folder
     python benchmarks/bench_numbers.py --validation-photos  # photos of numbers of validation digits only
@@ -15,7 +15,8 @@ Where a number is misread, the blame goes to splitting (the count of digits is w
 reading (right count, a digit misread or refused); "each digit alone" reads every digit drawn
 by itself on the canvas, the ceiling that reading sets. Also measured: single digits (sets
 (a)-(c) of bench_drawings.py) must stay one digit and read as before, and set (a)'s drawn 1.3-2
-times as wide must not be taken for digits that touch; touching digits; the
+times as wide must not be taken for digits that touch; set (d)'s letters, scribbles and shapes
+must not come back as a sure number (cut apart, their strokes can read as 1s); touching digits; the
 latency of Recognizer.read_numbers in process and of /read_number through gradio_client; and
 photos of numbers (`drawings.number_photos`: the numbers photographed on paper, every other
 one on a desk, as bench_drawings' sets (g) and (h)), where the page's edge near the photo's border
@@ -25,9 +26,9 @@ as photographed with the phone turned) or with their digits upright (number_set'
 written uphill on a screen), against the same numbers level. --validation-photos and
 --validation-tilted draw the same from validation digits instead (the last 5,000 training
 digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those. The
---choose-* sweeps print how cnn.serve's thresholds for cutting pieces were chosen, also on
-validation digits. Every validation drawing's style digits come from bench_validation's
-templates, not set (b)'s.
+--choose-* sweeps print how cnn.serve's thresholds for cutting pieces (and cnn.segment's
+CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits).
+Every validation drawing's style digits come from bench_validation's templates, not set (b)'s.
 Prints Markdown tables; asserts nothing.
 """
 
