@@ -165,7 +165,7 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
 
 def non_digit_report(recognizer: Recognizer, count: int) -> None:
     """bench_drawings' set (d), non-digits, read as /read_number reads them: what the page says to
-    a letter or a shape. Cut into pieces that each read as a sure digit (a W as 1111), it would
+    a letter or a shape. Cut into pieces that each read as a sure digit (an m as 177), it would
     show a number as sure where /predict, reading it whole, refuses it or is not sure."""
     drawings = non_digit_set(count)
     numbers = recognizer.read_numbers([d.image for d in drawings])
@@ -306,6 +306,7 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     }
     print("| CUT_SIDE_SHORT | " + " | ".join(f"{name} (of {len(items)})" for name, items in sets.items()) + " |")
     print("|---|" + "---|" * len(sets))
+    shipped = cnn.segment.CUT_SIDE_SHORT
     for value in (0.0, 0.5, 0.6, 0.7):
         cnn.segment.CUT_SIDE_SHORT = value
         cells = []
@@ -316,6 +317,7 @@ def choose_cut_side(recognizer: Recognizer) -> None:
             else:
                 cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
         print(f"| {value} | " + " | ".join(map(str, cells)) + " |", flush=True)
+    cnn.segment.CUT_SIDE_SHORT = shipped
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:

@@ -8,8 +8,8 @@ or falls is also split turned level (split_ways): in a photo taken with the phon
 digits turn with the line, and turned digits read worse; cnn.serve keeps the surer reading. The
 boxes stay in the image's pixels. A piece wide enough to be two digits that touch also comes
 with ways to cut it: straight where its ink is thinnest, and along the paths from top to bottom
-that cross the least ink (digits that overlap); cnn.serve reads them and keeps a cut only when
-the model is far surer of its two digits.
+that cross the least ink (digits that overlap), each side at least half as tall as the line;
+cnn.serve reads them and keeps a cut only when the model is far surer of its two digits.
 
 Each digit comes back as a part of the ink map (cnn.ink.ink_map), for
 cnn.preprocess.prepare_ink: the same path as a single digit. A drawing that holds one digit
