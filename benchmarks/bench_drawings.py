@@ -32,7 +32,7 @@ from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.preprocess import INK_LEVEL, euler_number  # noqa: E402
 from cnn.pieces import components  # noqa: E402
 from cnn.serve import LOW_CONFIDENCE, Recognizer  # noqa: E402
-from drawings import DESKS, FRAMES, MARGINS, MARKED, PAPERS, Drawing, canvas_set, font_set, framed_set, marked_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
+from drawings import DESKS, FRAMES, MARGINS, MARKED, NON_DIGIT_KINDS, PAPERS, Drawing, canvas_set, font_set, framed_set, marked_set, non_digit_set, pen_set, photo_set, scan_set, stem_lean, style_set  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 PEN_BUCKETS = ((0.0, 0.04), (0.04, 0.08), (0.08, 0.12), (0.12, 0.19))
@@ -199,7 +199,7 @@ def print_non_digits(drawings: list[Drawing], result: dict) -> None:
     print(f"| kind | drawings | refused ('not a digit') | a digit at >= 0.90 | shown as sure (>= {LOW_CONFIDENCE:.2f}) | a digit at >= 0.50 |")
     print("|---|---|---|---|---|---|")
     kinds = np.array([d.kind.split()[0] for d in drawings])
-    for kind in ("letter", "scribble", "shape", "filled", "noise", "all"):
+    for kind in (*NON_DIGIT_KINDS, "all"):
         inside = kinds == kind if kind != "all" else np.ones(len(kinds), bool)
         shown = ~result["refused"][inside]
         conf = result["confidence"][inside]

@@ -49,7 +49,7 @@ from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E40
 from cnn.segment import TOUCHING_WIDTH, split_digits  # noqa: E402
 from cnn.serve import CUT_EVIDENCE, Recognizer, best_cut  # noqa: E402
 from bench_validation import VALIDATION_NON_DIGITS, VALIDATION_STYLES  # noqa: E402 - validation drawings' styles, not set (b)'s
-from drawings import DESKS, NumberDrawing, canvas_set, non_digit_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
+from drawings import DESKS, NON_DIGIT_KINDS, Drawing, NumberDrawing, canvas_set, non_digit_set, number_photos, number_set, pen_set, style_set, tilted_numbers  # noqa: E402
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
@@ -174,7 +174,7 @@ def non_digit_report(recognizer: Recognizer, count: int) -> None:
     print("| non-digits (d) | drawings | /read_number: a number | a number, every digit sure | of several digits "
           "| /predict: a digit shown as sure |")
     print("|---|---|---|---|---|---|")
-    for kind in ("letter", "scribble", "shape", "filled", "noise", "all"):
+    for kind in (*NON_DIGIT_KINDS, "all"):
         picked = [i for i in range(len(drawings)) if kind in ("all", kinds[i])]
         given = [numbers[i] is not None and numbers[i].number is not None for i in picked]
         sure = [g and all(r.confident for r in numbers[i].digits) for g, i in zip(given, picked)]
@@ -206,13 +206,29 @@ def validation_digits() -> tuple[np.ndarray, np.ndarray]:
     return images.squeeze(1).numpy(), labels.numpy()
 
 
+def validation_singles(images: np.ndarray, labels: np.ndarray) -> list[Drawing]:
+    """1,220 single validation digits: pen-retraced, canvas-redrawn and in bench_validation's styles."""
+    return (pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
+            + style_set(40, seed=102, styles=VALIDATION_STYLES))  # not set (b)'s templates: the benchmark's
+
+
+def touching_pairs(images: np.ndarray, labels: np.ndarray, seed: int) -> list[NumberDrawing]:
+    """900 pairs of validation digits whose ink overlaps by 0-5%, 5-10% and 10-15% of the height."""
+    return [d for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
+            for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
+
+
+def all_touching(images: np.ndarray, labels: np.ndarray, seed: int) -> list[NumberDrawing]:
+    """300 numbers of 2-4 validation digits that all touch (overlapping by up to 15% of the height, or up to 5% apart)."""
+    return number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05), seed=seed, styles=VALIDATION_STYLES)
+
+
 def choose_cut_evidence(recognizer: Recognizer) -> None:
     """How cnn.serve.CUT_EVIDENCE was chosen: on drawings of MNIST's validation digits, made by
     this benchmark's generators with other seeds. Single digits must stay whole; touching pairs
     should be cut right."""
     images, labels = validation_digits()
-    singles = pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
-    singles += style_set(40, seed=102, styles=VALIDATION_STYLES)  # not set (b)'s templates: the benchmark's
+    singles = validation_singles(images, labels)
     pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111, styles=VALIDATION_STYLES)
     single_rows = cut_rows(recognizer, ((d.image, str(d.label)) for d in singles))
     pair_rows = cut_rows(recognizer, ((d.image, d.text) for d in pairs))
@@ -245,9 +261,7 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
     wide_rows = cut_rows(recognizer, wide_singles)
     draws = []
     for seed in (111, 112):
-        pairs = [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
-                 for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
-        draws.append(cut_rows(recognizer, pairs))
+        draws.append(cut_rows(recognizer, ((d.image, d.text) for d in touching_pairs(images, labels, seed))))
     print(f"| WIDE_PIECE | WIDE_CUT_EVIDENCE | single digits cut (of {len(singles)}) | pairs cut right, first draw (of 900) "
           f"| cut wrong | pairs cut right, second draw (of 900) | cut wrong | single digits drawn wide, cut (of {len(wide_singles)}) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -275,8 +289,7 @@ def choose_wide_whole(recognizer: Recognizer) -> None:
     images, labels = validation_digits()
     singles = wide_validation_digits(images, labels)
     single_rows = uncut_wholes(singles)
-    draws = [uncut_wholes((d.image, d.text) for d in number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05),
-                                                              seed=seed, styles=VALIDATION_STYLES)) for seed in (141, 142)]
+    draws = [uncut_wholes((d.image, d.text) for d in all_touching(images, labels, seed)) for seed in (141, 142)]
     print(f"{len(single_rows)} of {len(singles)} wide single digits, and {len(draws[0])} and {len(draws[1])} pieces of 300 "
           "numbers that touch (two draws), are too wide for one digit, and no cut parts them into sure digits.\n")
     print("| WIDE_WHOLE_SURE | wide single digits read as one, right | wrong | touching digits read as one, first draw | second draw |")
@@ -294,28 +307,24 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     of digits that touch, numbers whose digits all touch, single digits and single digits drawn
     wide should read right."""
     images, labels = validation_digits()
-    sets = {
-        "non-digits shown as a sure number": [(d.image, None) for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)],
-        "touching pairs read right": [(d.image, d.text) for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10)) for d in
-                                      number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=111, styles=VALIDATION_STYLES)],
-        "numbers whose digits all touch, right": [(d.image, d.text) for d in number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05),
-                                                                                      seed=141, styles=VALIDATION_STYLES)],
-        "single digits read right": [(d.image, str(d.label)) for d in pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
-                                     + style_set(40, seed=102, styles=VALIDATION_STYLES)],
+    non_digits = [d.image for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)]
+    digit_sets = {
+        "touching pairs read right": [(d.image, d.text) for d in touching_pairs(images, labels, 111)],
+        "numbers whose digits all touch, right": [(d.image, d.text) for d in all_touching(images, labels, 141)],
+        "single digits read right": [(d.image, str(d.label)) for d in validation_singles(images, labels)],
         "single digits drawn wide, right": wide_validation_digits(images, labels),
     }
-    print("| CUT_SIDE_SHORT | " + " | ".join(f"{name} (of {len(items)})" for name, items in sets.items()) + " |")
-    print("|---|" + "---|" * len(sets))
+    print(f"| CUT_SIDE_SHORT | non-digits shown as a sure number (of {len(non_digits)}) | "
+          + " | ".join(f"{name} (of {len(items)})" for name, items in digit_sets.items()) + " |")
+    print("|---|---|" + "---|" * len(digit_sets))
     shipped = cnn.segment.CUT_SIDE_SHORT
     for value in (0.0, 0.5, 0.6, 0.7):
         cnn.segment.CUT_SIDE_SHORT = value
-        cells = []
-        for items in sets.values():
+        readings = [recognizer.read_numbers([image])[0] for image in non_digits]
+        cells = [sum(r is not None and r.number is not None and all(d.confident for d in r.digits) for r in readings)]
+        for items in digit_sets.values():
             readings = [recognizer.read_numbers([image])[0] for image, _ in items]
-            if items[0][1] is None:
-                cells.append(sum(r is not None and r.number is not None and all(d.confident for d in r.digits) for r in readings))
-            else:
-                cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
+            cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
         print(f"| {value} | " + " | ".join(map(str, cells)) + " |", flush=True)
     cnn.segment.CUT_SIDE_SHORT = shipped
 

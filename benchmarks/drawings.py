@@ -542,13 +542,16 @@ def _filled(rng: np.random.Generator) -> Image.Image:
     return image
 
 
+NON_DIGIT_KINDS = ("letter", "scribble", "shape", "filled", "noise")  # non_digit_set's, a fifth each
+
+
 def non_digit_set(count: int, seed: int = 4) -> list[Drawing]:
     """(d) Capital letters, scribbles, outline shapes, filled shapes and noise (a fifth each)."""
     rng = np.random.default_rng(seed)
     letters, shapes = list(LETTERS.items()), list(SHAPES.items())
     out = []
     for n in range(count):
-        kind = ("letter", "scribble", "shape", "filled", "noise")[n % 5]
+        kind = NON_DIGIT_KINDS[n % len(NON_DIGIT_KINDS)]
         if kind == "filled":
             out.append(Drawing(_filled(rng), -1, kind, 0.0))
             continue
