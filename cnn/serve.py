@@ -42,6 +42,9 @@ TOP_K = 3
 # 13 wrong; at 5: 1, 113 and 22; at 1: 4, 124, 25; at 100: 1, 69 and 4. (It was chosen when the
 # pairs' style digits were set (b)'s test templates, as the same trade: 1, 113 and 13 at 20; 1,
 # 127 and 21 at 5. Before pieces were also cut along seams, cnn.segment: 1, 87 and 7 at 20.)
+# Since a cut's sides must be half the line's height (cnn.segment.CUT_SIDE_SHORT), the same
+# command prints 0, 94 and 10 at 20; 0, 112 and 19 at 5; 1, 122 and 22 at 1; 0, 67 and 4 at 100:
+# the same trade.
 CUT_EVIDENCE = 20
 # A piece at least WIDE_PIECE times as wide (along the slant) as the line is tall is wider than
 # most single digits (their 50th and 99th percentiles: 0.70 and 1.41, cnn.segment.TOUCHING_WIDTH):
