@@ -90,8 +90,11 @@ def number_status(number: NumberReading) -> str:
     if number.problem:
         return f"🔎 **{number.problem}**"
     unsure = [(index, r) for index, r in enumerate(number.digits, 1) if not r.confident]
-    if not unsure:
+    cut = [str(index) for index, was_cut in enumerate(number.cut, 1) if was_cut]
+    if number.sure:
         note = f"Every digit at least {LOW_CONFIDENCE:.0%} sure."
+    elif cut:  # sure sides of a cut are often the wrong digits (cnn.serve.Choice.cut)
+        note = f"🤔 Not sure: digits {', '.join(cut[:-1])} and {cut[-1]} touch. Leave a gap."
     else:
         index, reading = unsure[0]
         maybe = " or ".join(a_or_an(digit) for digit in list(reading.top)[:2])
@@ -170,10 +173,10 @@ def number_json(number: NumberReading | None) -> dict:
     if number is None:
         return {"number": None, "digits": [], "message": BLANK}
     digits = []
-    for reading, box, separated in zip(number.digits, number.boxes, number.separated):
+    for reading, box, separated, cut in zip(number.digits, number.boxes, number.separated, number.cut):
         label = reading.digit if reading.is_digit and separated else NOT_A_DIGIT if separated else TOUCHING
         confidences = [{"label": digit, "confidence": probability} for digit, probability in reading.top.items()]
-        digits.append({"label": label, "confidences": confidences, "box": list(box)})
+        digits.append({"label": label, "confidences": confidences, "box": list(box), "cut": cut})
     return {"number": number.number, "digits": digits, "message": number.problem}
 
 

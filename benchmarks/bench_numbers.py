@@ -167,22 +167,24 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
 
 def non_digit_report(recognizer: Recognizer, count: int) -> None:
     """bench_drawings' set (d), non-digits, read as /read_number reads them: what the page says to
-    a letter or a shape. Cut into pieces that each read as a sure digit (an m as 177), it would
-    show a number as sure where /predict, reading it whole, refuses it or is not sure."""
+    a letter or a shape. Cut into pieces that each read as a sure digit (an m as 177), it comes back
+    as a number where /predict, reading it whole, refuses it or is not sure; the page shows such a
+    number, but not as sure (cnn.serve.Choice.cut)."""
     drawings = non_digit_set(count)
     numbers, _ = read_numbers(recognizer, drawings)
     alone = recognizer.read([d.image for d in drawings])
     kinds = np.array([d.kind.split()[0] for d in drawings])
     print("| non-digits (d) | drawings | /read_number: a number | a number, every digit sure | of several digits "
-          "| /predict: a digit shown as sure |")
-    print("|---|---|---|---|---|---|")
+          "| shown as a sure number (none cut out of touching ink) | /predict: a digit shown as sure |")
+    print("|---|---|---|---|---|---|---|")
     for kind in (*NON_DIGIT_KINDS, "all"):
         picked = [i for i in range(len(drawings)) if kind in ("all", kinds[i])]
         given = [numbers[i] is not None and numbers[i].number is not None for i in picked]
         sure = [g and all(r.confident for r in numbers[i].digits) for g, i in zip(given, picked)]
         several = [g and len(numbers[i].digits) > 1 for g, i in zip(given, picked)]
+        shown_number = [numbers[i] is not None and numbers[i].sure for i in picked]
         shown = [alone[i] is not None and alone[i].is_digit and alone[i].confident for i in picked]
-        print(f"| {kind} | {len(picked)} | {share(given)} | {share(sure)} | {share(several)} | {share(shown)} |")
+        print(f"| {kind} | {len(picked)} | {share(given)} | {share(sure)} | {share(several)} | {share(shown_number)} | {share(shown)} |")
 
 
 def read_pieces(recognizer: Recognizer, images_and_truths):
@@ -331,6 +333,32 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     cnn.segment.CUT_SIDE_SHORT = shipped
 
 
+def cut_sure_report(recognizer: Recognizer) -> None:
+    """Why cnn.serve never shows a reading with a digit cut out of touching ink as sure
+    (Choice.cut): on validation drawings, how often the readings whose every digit is sure are
+    right, with such a cut and without one. Numbers with gaps, single digits and digits drawn
+    wide are what a cut must not break; touching pairs and numbers whose digits all touch are
+    what it is for; letters and shapes should be no number at all."""
+    images, labels = validation_digits()
+    sets = {
+        "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, 600, seed=117, styles=VALIDATION_STYLES)],
+        "single digits": [(d.image, str(d.label)) for d in validation_singles(images, labels)],
+        "single digits drawn wide": wide_validation_digits(images, labels),
+        "touching pairs": [(d.image, d.text) for d in touching_pairs(images, labels, 111)],
+        "numbers whose digits all touch": [(d.image, d.text) for d in all_touching(images, labels, 141)],
+        "letters and shapes": [(d.image, None) for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)],
+    }
+    print("| validation drawings | drawings | every digit sure, a digit cut: right | wrong | every digit sure, none cut: right | wrong |")
+    print("|---|---|---|---|---|---|")
+    for name, items in sets.items():
+        readings = [recognizer.read_numbers([image])[0] for image, _ in items]
+        counts = {(cut, right): 0 for cut in (True, False) for right in (True, False)}
+        for reading, (_, truth) in zip(readings, items):
+            if reading is not None and reading.number is not None and all(d.confident for d in reading.digits):
+                counts[any(reading.cut), reading.number == truth] += 1
+        print(f"| {name} | {len(items)} | " + " | ".join(str(counts[key]) for key in ((True, True), (True, False), (False, True), (False, False))) + " |")
+
+
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
     """Photos of numbers (drawings.number_photos) by what lies around the page, and the same
     numbers read on the canvas they were photographed from. (`styles`: number_set's.)"""
@@ -404,6 +432,8 @@ def main() -> None:
                         help="only the validation sweep behind cnn.serve.WIDE_PIECE and WIDE_CUT_EVIDENCE")
     parser.add_argument("--choose-wide-whole", action="store_true", help="only the validation sweep behind cnn.serve.WIDE_WHOLE_SURE")
     parser.add_argument("--choose-cut-side", action="store_true", help="only the validation sweep behind cnn.segment.CUT_SIDE_SHORT")
+    parser.add_argument("--cut-sure", action="store_true",
+                        help="only the validation count behind never showing a digit cut out of touching ink as sure (cnn.serve.Choice.cut)")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",
@@ -423,6 +453,9 @@ def main() -> None:
         return
     if args.choose_cut_side:
         choose_cut_side(recognizer)
+        return
+    if args.cut_sure:
+        cut_sure_report(recognizer)
         return
     if args.validation_photos or args.validation_tilted:
         images, labels = validation_digits()

@@ -13,6 +13,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -108,6 +109,13 @@ class NumberReading:
     digits: list[Reading]
     boxes: list[tuple[int, int, int, int]]  # each digit's x0, y0, x1, y1 in the image's pixels
     separated: list[bool]  # False where digits touch and no clean cut was found
+    cut: list[bool]  # True where a digit was cut out of ink it shares with its neighbour (Choice.cut)
+
+    @property
+    def sure(self) -> bool:
+        """Whether this is a number to show as sure: every digit at least LOW_CONFIDENCE, none
+        of them cut out of touching ink."""
+        return self.number is not None and not any(self.cut) and all(reading.confident for reading in self.digits)
 
     @property
     def number(self) -> str | None:
@@ -136,6 +144,21 @@ class NumberReading:
             if not reading.is_digit:
                 return f"{where} is not a digit, as far as the model can tell."
         return None
+
+
+class Choice(NamedTuple):
+    """One digit of a number as read_numbers settles it."""
+
+    reading: Reading
+    box: tuple[int, int, int, int]
+    separated: bool  # False: ink too wide for one digit that no cut parts into sure digits
+    # Cut out of ink it shares with its neighbour: each side may read as a sure digit, yet the cut
+    # is a guess. Of validation drawings read with every digit sure, 153 of the 535 read with such
+    # a cut were wrong (touching pairs 51 of 371, numbers whose digits all touch 61 of 122, letters
+    # and shapes 37 of 37, digits drawn wide 4 of 4), against 40 of 2,914 of the numbers with gaps,
+    # single digits and digits drawn wide read without one (a one-off over bench_numbers' validation
+    # sets, BENCHMARKS.md). So they are never shown as sure.
+    cut: bool
 
 
 @dataclass(frozen=True)
@@ -297,12 +320,12 @@ class Recognizer:
         return dict(zip(map(id, parts), self._read_prepared([prepare_ink(part.ink) for part in parts])))
 
 
-def _surety(chosen: list[tuple[Reading, tuple[int, int, int, int], bool]]) -> float:
+def _surety(chosen: list[Choice]) -> float:
     """How sure a reading of a number is, whatever its count of digits: the geometric mean of its
     digits' top probabilities (0 for none)."""
     if not chosen:
         return 0.0
-    return math.exp(sum(math.log(max(reading.top[reading.digit], 1e-12)) for reading, _, _ in chosen) / len(chosen))
+    return math.exp(sum(math.log(max(reading.top[reading.digit], 1e-12)) for reading, *_ in chosen) / len(chosen))
 
 
 def _all_parts(digit: Digit) -> list[Digit]:
@@ -310,8 +333,8 @@ def _all_parts(digit: Digit) -> list[Digit]:
     return [digit, *(part for pair in digit.cuts for side in pair for part in _all_parts(side))]
 
 
-def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Reading, tuple[int, int, int, int], bool]]:
-    """(reading, box, separated) for each digit in this piece: the digits of its best cut when
+def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[Choice]:
+    """A Choice for each digit in this piece: the digits of its best cut when
     each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
     one digit (WIDE_CUT_EVIDENCE times for a piece WIDE_PIECE wide; or the whole is too wide to
     be one, or no digit). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999.
@@ -323,19 +346,19 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[tuple[Readin
     doubt_whole, doubt_cut = 1 - whole.top[whole.digit], 1 - best_score
     evidence = WIDE_CUT_EVIDENCE if digit.width >= WIDE_PIECE else CUT_EVIDENCE
     if best and (digit.too_wide or doubt_whole > evidence * doubt_cut or not whole.is_digit):
-        return best
+        return [choice._replace(cut=True) for choice in best]
     one = not digit.too_wide or (whole.is_digit and whole.top[whole.digit] >= WIDE_WHOLE_SURE)
-    return [(whole, digit.box, one)]
+    return [Choice(whole, digit.box, one, cut=False)]
 
 
-def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list | None, float]:
+def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list[Choice] | None, float]:
     """The cut of this piece whose sides read as sure digits with the highest product of their
-    probabilities: its (reading, box, separated) per digit, and that product; (None, 0) if none."""
+    probabilities: its Choice per digit, and that product; (None, 0) if none."""
     best, best_score = None, 0.0
     for pair in digit.cuts:
         parts = [choice for side in pair for choice in _resolve(side, read)]
-        if len(parts) >= 2 and all(r.is_digit and r.confident and separated for r, _, separated in parts):
-            score = math.prod(r.top[r.digit] for r, _, _ in parts)
+        if len(parts) >= 2 and all(r.is_digit and r.confident and separated for r, _, separated, _ in parts):
+            score = math.prod(r.top[r.digit] for r, *_ in parts)
             if score > best_score:
                 best, best_score = parts, score
     return best, best_score

@@ -179,9 +179,14 @@ def test_read_number_reads_composed_numbers_with_their_boxes(client, tmp_path):
             assert 0 <= x0 < x1 <= 720 and 0 <= y0 < y1 <= 320
         lefts = [d["box"][0] for d in answer["digits"]]
         assert lefts == sorted(lefts)
+        assert [d["cut"] for d in answer["digits"]] == [False] * len(text)  # digits apart: none cut out of shared ink
+    touching = tmp_path / "touching.png"
+    draw_number("23", gap=-0.08, size=(720, 320)).save(touching)  # one piece of ink: read cut apart
+    answer = read_number(client, touching)
+    assert answer["number"] == "23" and [d["cut"] for d in answer["digits"]] == [True, True]
     # The README's example, as printed there.
     answer = read_number(client, ROOT / "examples" / "number_2026.png")
-    assert answer["number"] == "2026" and answer["digits"][0]["box"] == [45, 66, 158, 254]
+    assert answer["number"] == "2026" and answer["digits"][0]["box"] == [45, 66, 158, 254] and answer["digits"][0]["cut"] is False
 
 
 def test_read_number_blank_bad_and_refused_answers(client, tmp_path):
@@ -215,22 +220,29 @@ def test_the_page_shows_a_number_or_why_there_is_none():
     flat = Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels)
     boxes = [(0, 0, 10, 10), (20, 0, 30, 10)]
 
-    label, status, seen, table = app.show(NumberReading([sure, sure], boxes, [True, True]), app.ASK_TO_DRAW)
+    label, status, seen, table = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
     assert next(iter(label)) == "44" and label["44"] == pytest.approx(0.99 * 0.99)
     assert '<span class="number">44</span>' in status and "Every digit" in status
     assert seen.shape == (28, 58) and "digit 2" in table and "4 · 99%" in table
 
-    label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True]), app.ASK_TO_DRAW)
+    label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
     assert list(label)[:2] == ["47", "41"] and "Not sure of digit 2: maybe a 7 or a 1" in status
 
-    label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True]), app.ASK_TO_DRAW)
+    # Two sure digits cut out of one piece of ink: the number, but never "sure" (cnn.serve.Choice.cut)
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [True, True]), app.ASK_TO_DRAW)
+    assert next(iter(label)) == "44" and '<span class="number">44</span>' in status
+    assert "Every digit" not in status and "Not sure: digits 1 and 2 touch" in status
+    three = NumberReading([sure, sure, sure], [*boxes, (40, 0, 50, 10)], [True] * 3, [False, True, True])
+    assert "digits 2 and 3 touch" in app.show(three, app.ASK_TO_DRAW)[1]
+
+    label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
     assert label == app.NOT_A_DIGIT and "Digit 2 of 2 is not a digit" in status
 
-    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False]), app.ASK_TO_DRAW)
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False], [False, False]), app.ASK_TO_DRAW)
     assert label == app.TOUCHING and "could not be separated" in status
-    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [False]), app.ASK_TO_DRAW)  # all of it one piece
+    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [False], [False]), app.ASK_TO_DRAW)  # all of it one piece
     assert label == app.TOUCHING and "The drawing looks like digits that touch" in status
 
-    label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True]), app.ASK_TO_DRAW)  # as before
+    label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True], [False]), app.ASK_TO_DRAW)  # as before
     assert (label, status, table) == (sure.top, app.status_text(sure, app.ASK_TO_DRAW), "")
     assert np.array_equal(seen, app.preview(sure))
