@@ -27,7 +27,8 @@ written uphill on a screen), against the same numbers level. --validation-photos
 --validation-tilted draw the same from validation digits instead (the last 5,000 training
 digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those. The
 --choose-* sweeps print how cnn.serve's thresholds for cutting pieces (and cnn.segment's
-CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits).
+CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits);
+--cut-sure, why a number read by cutting touching ink is never shown as sure.
 Every validation drawing's style digits come from bench_validation's templates, not set (b)'s.
 Prints Markdown tables; asserts nothing.
 """
