@@ -201,7 +201,7 @@ def read_pieces(recognizer: Recognizer, images_and_truths):
 def cut_rows(recognizer: Recognizer, images_and_truths) -> list[tuple[str, float, float, str, float]]:
     """Per piece that may be digits that touch and has a cut into sure digits: (the truth, the
     doubt of the whole, the doubt of its best cut, the cut's digits, the piece's width)."""
-    return [(truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, _, _ in best), piece.width)
+    return [(truth, 1 - whole.top[whole.digit], 1 - score, "".join(r.digit for r, *_ in best), piece.width)
             for truth, piece, whole, best, score in read_pieces(recognizer, images_and_truths) if best and whole is not None]
 
 
