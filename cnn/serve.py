@@ -156,8 +156,8 @@ class Choice(NamedTuple):
     # is a guess. Of validation drawings read with every digit sure, 153 of the 535 read with such
     # a cut were wrong (touching pairs 51 of 371, numbers whose digits all touch 61 of 122, letters
     # and shapes 37 of 37, digits drawn wide 4 of 4), against 40 of 2,914 of the numbers with gaps,
-    # single digits and digits drawn wide read without one (a one-off over bench_numbers' validation
-    # sets, BENCHMARKS.md). So they are never shown as sure.
+    # single digits and digits drawn wide read without one (`python benchmarks/bench_numbers.py
+    # --cut-sure`). So they are never shown as sure.
     cut: bool
 
 
@@ -357,8 +357,8 @@ def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list[Choice
     best, best_score = None, 0.0
     for pair in digit.cuts:
         parts = [choice for side in pair for choice in _resolve(side, read)]
-        if len(parts) >= 2 and all(r.is_digit and r.confident and separated for r, _, separated, _ in parts):
-            score = math.prod(r.top[r.digit] for r, *_ in parts)
+        if len(parts) >= 2 and all(p.reading.is_digit and p.reading.confident and p.separated for p in parts):
+            score = math.prod(p.reading.top[p.reading.digit] for p in parts)
             if score > best_score:
                 best, best_score = parts, score
     return best, best_score
