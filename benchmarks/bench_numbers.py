@@ -84,6 +84,12 @@ def verdicts(drawings: list[NumberDrawing], readings: list) -> list[str]:
     return out
 
 
+def every_digit_sure(reading) -> bool:
+    """A number whose every digit the model is sure of, cut out of touching ink or not
+    (NumberReading.sure also asks that none was)."""
+    return reading is not None and reading.number is not None and all(digit.confident for digit in reading.digits)
+
+
 def share(flags) -> str:
     flags = list(flags)
     return f"{np.mean(flags):.2%}" if flags else "-"
@@ -181,7 +187,7 @@ def non_digit_report(recognizer: Recognizer, count: int) -> None:
     for kind in (*NON_DIGIT_KINDS, "all"):
         picked = [i for i in range(len(drawings)) if kind in ("all", kinds[i])]
         given = [numbers[i] is not None and numbers[i].number is not None for i in picked]
-        sure = [g and all(r.confident for r in numbers[i].digits) for g, i in zip(given, picked)]
+        sure = [every_digit_sure(numbers[i]) for i in picked]
         several = [g and len(numbers[i].digits) > 1 for g, i in zip(given, picked)]
         shown_number = [numbers[i] is not None and numbers[i].sure for i in picked]
         shown = [alone[i] is not None and alone[i].is_digit and alone[i].confident for i in picked]
@@ -215,6 +221,11 @@ def validation_singles(images: np.ndarray, labels: np.ndarray) -> list[Drawing]:
     """1,220 single validation digits: pen-retraced, canvas-redrawn and in bench_validation's styles."""
     return (pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
             + style_set(40, seed=102, styles=VALIDATION_STYLES))  # not set (b)'s templates: the benchmark's
+
+
+def validation_non_digits() -> list[Image.Image]:
+    """600 letters and shapes drawn from bench_validation's VALIDATION_NON_DIGITS (not set (d)'s templates)."""
+    return [d.image for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)]
 
 
 def touching_pairs(images: np.ndarray, labels: np.ndarray, seed: int) -> list[NumberDrawing]:
@@ -312,7 +323,7 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     of digits that touch, numbers whose digits all touch, single digits and single digits drawn
     wide should read right."""
     images, labels = validation_digits()
-    non_digits = [d.image for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)]
+    non_digits = validation_non_digits()
     digit_sets = {
         "touching pairs read right": [(d.image, d.text) for d in touching_pairs(images, labels, 111)],
         "numbers whose digits all touch, right": [(d.image, d.text) for d in all_touching(images, labels, 141)],
@@ -326,7 +337,7 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     for value in (0.0, 0.5, 0.6, 0.7):
         cnn.segment.CUT_SIDE_SHORT = value
         readings = [recognizer.read_numbers([image])[0] for image in non_digits]
-        cells = [sum(r is not None and r.number is not None and all(d.confident for d in r.digits) for r in readings)]
+        cells = [sum(map(every_digit_sure, readings))]
         for items in digit_sets.values():
             readings = [recognizer.read_numbers([image])[0] for image, _ in items]
             cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
@@ -347,7 +358,7 @@ def cut_sure_report(recognizer: Recognizer) -> None:
         "single digits drawn wide": wide_validation_digits(images, labels),
         "touching pairs": [(d.image, d.text) for d in touching_pairs(images, labels, 111)],
         "numbers whose digits all touch": [(d.image, d.text) for d in all_touching(images, labels, 141)],
-        "letters and shapes": [(d.image, None) for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)],
+        "letters and shapes": [(image, None) for image in validation_non_digits()],
     }
     print("| validation drawings | drawings | every digit sure, a digit cut: right | wrong | every digit sure, none cut: right | wrong |")
     print("|---|---|---|---|---|---|")
@@ -355,7 +366,7 @@ def cut_sure_report(recognizer: Recognizer) -> None:
         readings = [recognizer.read_numbers([image])[0] for image, _ in items]
         counts = {(cut, right): 0 for cut in (True, False) for right in (True, False)}
         for reading, (_, truth) in zip(readings, items):
-            if reading is not None and reading.number is not None and all(d.confident for d in reading.digits):
+            if every_digit_sure(reading):
                 counts[any(reading.cut), reading.number == truth] += 1
         print(f"| {name} | {len(items)} | " + " | ".join(str(counts[key]) for key in ((True, True), (True, False), (False, True), (False, False))) + " |")
 
