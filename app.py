@@ -85,21 +85,31 @@ def preview(reading: Reading | None) -> np.ndarray | None:
     return None if reading is None else (reading.pixels * 255).astype(np.uint8)
 
 
+def which_digits(places: list[int]) -> str:
+    """Digits named by place, short enough for the status box's second line on a phone (~54
+    characters): "digit 2", "digits 2 and 4", "digits 1, 2 and 5", past three "5 digits"."""
+    if len(places) == 1:
+        return f"digit {places[0]}"
+    if len(places) > 3:
+        return f"{len(places)} digits"
+    return f"digits {', '.join(map(str, places[:-1]))} and {places[-1]}"
+
+
 def number_status(number: NumberReading) -> str:
     """The status line for several digits: the number in large type, or why there is none."""
     if number.problem:
         return f"🔎 **{number.problem}**"
-    unsure = [(index, r) for index, r in enumerate(number.digits, 1) if not r.confident]
-    cut = [str(index) for index, was_cut in enumerate(number.cut, 1) if was_cut]
+    unsure = [index for index, reading in enumerate(number.digits, 1) if not reading.confident]
+    cut = [index for index, was_cut in enumerate(number.cut, 1) if was_cut]
     if number.sure:
         note = f"Every digit at least {LOW_CONFIDENCE:.0%} sure."
     elif cut:  # sure sides of a cut are often the wrong digits (cnn.serve.Choice.cut)
-        note = f"🤔 Not sure: digits {', '.join(cut[:-1])} and {cut[-1]} touch. Leave a gap."
-    else:
-        index, reading = unsure[0]
-        maybe = " or ".join(a_or_an(digit) for digit in list(reading.top)[:2])
-        more = f" ({len(unsure) - 1} more not sure)" if len(unsure) > 1 else ""
-        note = f"🤔 Not sure of digit {index}: maybe {maybe}{more}."
+        note = f"🤔 Not sure: {which_digits(cut)} touch. Leave a gap."
+    elif len(unsure) == 1:
+        top = list(number.digits[unsure[0] - 1].top)
+        note = f"🤔 Not sure of digit {unsure[0]}: maybe {a_or_an(top[0])} or {a_or_an(top[1])}."
+    else:  # each one's alternatives are in the table under the answer
+        note = f"🤔 Not sure of {which_digits(unsure)} (top 3 below)."
     return f'It reads <span class="number">{number.number}</span><br>{note}'
 
 

@@ -227,6 +227,13 @@ def test_the_page_shows_a_number_or_why_there_is_none():
 
     label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
     assert list(label)[:2] == ["47", "41"] and "Not sure of digit 2: maybe a 7 or a 1" in status
+    # Several unsure digits are named, or counted past three, short enough for a phone's status box
+    four = [(x, 0, x + 10, 10) for x in range(0, 80, 20)]
+    for readings, named in (([unsure, sure, unsure, sure], "digits 1 and 3"), ([unsure, unsure, sure, unsure], "digits 1, 2 and 4"),
+                             ([unsure] * 4, "4 digits")):
+        status = app.show(NumberReading(readings, four, [True] * 4, [False] * 4), app.ASK_TO_DRAW)[1]
+        note = status.split("<br>")[1]
+        assert f"Not sure of {named} (top 3 below)" in note and len(note) <= 54
 
     # Two sure digits cut out of one piece of ink: the number, but never "sure" (cnn.serve.Choice.cut)
     label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [True, True]), app.ASK_TO_DRAW)
