@@ -65,7 +65,9 @@ def a_or_an(digit: str) -> str:
     return f"an {digit}" if digit == "8" else f"a {digit}"
 
 
-def status_text(reading: Reading | None, when_blank: str) -> str:
+def status_text(reading: Reading | None, when_blank: str, maybe_touching: str | None = None) -> str:
+    """The status line for one digit; `maybe_touching`: the digits its ink reads as when cut
+    (NumberReading.maybe_touching), which make a sure digit a guess."""
     if reading is None:
         return when_blank
     if not reading.is_digit:
@@ -73,6 +75,8 @@ def status_text(reading: Reading | None, when_blank: str) -> str:
             return "🔎 **Not a digit**, as far as the model can tell: it looks like a filled shape. Drawn larger, a digit's loops stay visible."
         return "🔎 **Not a digit**, as far as the model can tell: it reads digits from 0 to 9, one at a time."
     digits = list(reading.top)
+    if reading.confident and maybe_touching:
+        return f"🤔 **Not sure**: maybe {a_or_an(digits[0])}, or {maybe_touching} with its digits touching."
     if reading.confident:
         return f"It's **{a_or_an(digits[0])}** ({reading.top[digits[0]]:.0%} sure)."
     # No advice: the drawing is often a clear digit whose shape two digits share (a European 1
@@ -101,10 +105,13 @@ def number_status(number: NumberReading) -> str:
         return f"🔎 **{number.problem}**"
     unsure = [index for index, reading in enumerate(number.digits, 1) if not reading.confident]
     cut = [index for index, was_cut in enumerate(number.cut, 1) if was_cut]
+    maybe = [index for index, digits in enumerate(number.maybe_touching, 1) if digits]
     if number.sure:
         note = f"Every digit at least {LOW_CONFIDENCE:.0%} sure."
     elif cut:  # sure sides of a cut are often the wrong digits (cnn.serve.Choice.cut)
         note = f"🤔 Not sure: {which_digits(cut)} touch. Leave a gap."
+    elif maybe:  # read whole, but cut it reads as well (cnn.serve.RIVAL_EVIDENCE)
+        note = f"🤔 Not sure: {which_digits(maybe)} may be digits that touch."
     elif len(unsure) == 1:
         top = list(number.digits[unsure[0] - 1].top)
         note = f"🤔 Not sure of digit {unsure[0]}: maybe {a_or_an(top[0])} or {a_or_an(top[1])}."
@@ -138,7 +145,8 @@ def show(number: NumberReading | None, when_blank: str) -> tuple:
     One digit keeps the single-digit display; several show the number."""
     if number is None or (len(number.digits) == 1 and all(number.separated)):
         reading = None if number is None else number.digits[0]
-        return label_value(reading, None), status_text(reading, when_blank), preview(reading), ""
+        status = status_text(reading, when_blank, None if number is None else number.maybe_touching[0])
+        return label_value(reading, None), status, preview(reading), ""
     label = number.likeliest() if number.number else (NOT_A_DIGIT if all(number.separated) else TOUCHING)
     return label, number_status(number), preview_strip(number), digits_table(number)
 
@@ -183,10 +191,10 @@ def number_json(number: NumberReading | None) -> dict:
     if number is None:
         return {"number": None, "digits": [], "message": BLANK}
     digits = []
-    for reading, box, separated, cut in zip(number.digits, number.boxes, number.separated, number.cut):
+    for reading, box, separated, cut, maybe in zip(number.digits, number.boxes, number.separated, number.cut, number.maybe_touching):
         label = reading.digit if reading.is_digit and separated else NOT_A_DIGIT if separated else TOUCHING
         confidences = [{"label": digit, "confidence": probability} for digit, probability in reading.top.items()]
-        digits.append({"label": label, "confidences": confidences, "box": list(box), "cut": cut})
+        digits.append({"label": label, "confidences": confidences, "box": list(box), "cut": cut, "maybe_touching": maybe})
     return {"number": number.number, "digits": digits, "message": number.problem}
 
 

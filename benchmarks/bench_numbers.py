@@ -166,7 +166,7 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
         right = [r is not None and r.number == d.text for d, r in zip(drawings, readings)]
         unseparated = [r is not None and not all(r.separated) for r in readings]
         one = [r is not None and len(r.digits) == 1 and all(r.separated) for r in readings]
-        sure = [o and r.digits[0].confident for o, r in zip(one, readings)]
+        sure = [o and r.sure for o, r in zip(one, readings)]  # as the page shows it
         other = [not (a or b or c) for a, b, c in zip(right, unseparated, one)]
         print(f"| {abs(high):.0%}-{abs(low):.0%} of the height | {count} | {share(right)} | {share(unseparated)} "
               f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
@@ -176,13 +176,14 @@ def non_digit_report(recognizer: Recognizer, count: int) -> None:
     """bench_drawings' set (d), non-digits, read as /read_number reads them: what the page says to
     a letter or a shape. Cut into pieces that each read as a sure digit (an m as 177), it comes back
     as a number where /predict, reading it whole, refuses it or is not sure; the page shows such a
-    number, but not as sure (cnn.serve.Choice.cut)."""
+    number, but not as sure (cnn.serve.Choice.cut), nor a piece read whole where a cut reads as
+    well (cnn.serve.RIVAL_EVIDENCE)."""
     drawings = non_digit_set(count)
     numbers, _ = read_numbers(recognizer, drawings)
     alone = recognizer.read([d.image for d in drawings])
     kinds = np.array([d.kind.split()[0] for d in drawings])
     print("| non-digits (d) | drawings | /read_number: a number | a number, every digit sure | of several digits "
-          "| shown as a sure number (none cut out of touching ink) | /predict: a digit shown as sure |")
+          "| shown as a sure number (none cut out of touching ink, none maybe touching) | /predict: a digit shown as sure |")
     print("|---|---|---|---|---|---|---|")
     for kind in (*NON_DIGIT_KINDS, "all"):
         picked = [i for i in range(len(drawings)) if kind in ("all", kinds[i])]
@@ -347,8 +348,9 @@ def choose_cut_side(recognizer: Recognizer) -> None:
 
 def cut_sure_report(recognizer: Recognizer) -> None:
     """Why cnn.serve never shows a reading with a digit cut out of touching ink as sure
-    (Choice.cut): on validation drawings, how often the readings whose every digit is sure are
-    right, with such a cut and without one. Numbers with gaps, single digits and digits drawn
+    (Choice.cut), nor one with a digit read whole where a cut reads about as well (RIVAL_EVIDENCE):
+    on validation drawings, how often the readings whose every digit is sure are right, with such
+    a cut and without one, and with such a whole at each evidence. Numbers with gaps, single digits and digits drawn
     wide are what a cut must not break; touching pairs and numbers whose digits all touch are
     what it is for; letters and shapes should be no number at all."""
     images, labels = validation_digits()
@@ -360,15 +362,28 @@ def cut_sure_report(recognizer: Recognizer) -> None:
         "numbers whose digits all touch": [(d.image, d.text) for d in all_touching(images, labels, 141)],
         "letters and shapes": [(image, None) for image in validation_non_digits()],
     }
+    read = {name: [(recognizer.read_numbers([image])[0], truth) for image, truth in items] for name, items in sets.items()}
     print("| validation drawings | drawings | every digit sure, a digit cut: right | wrong | every digit sure, none cut: right | wrong |")
     print("|---|---|---|---|---|---|")
-    for name, items in sets.items():
-        readings = [recognizer.read_numbers([image])[0] for image, _ in items]
+    for name, readings in read.items():
         counts = {(cut, right): 0 for cut in (True, False) for right in (True, False)}
-        for reading, (_, truth) in zip(readings, items):
+        for reading, truth in readings:
             if every_digit_sure(reading):
                 counts[any(reading.cut), reading.number == truth] += 1
-        print(f"| {name} | {len(items)} | " + " | ".join(str(counts[key]) for key in ((True, True), (True, False), (False, True), (False, False))) + " |")
+        print(f"| {name} | {len(readings)} | " + " | ".join(str(counts[key]) for key in ((True, True), (True, False), (False, True), (False, False))) + " |")
+    # cnn.serve.RIVAL_EVIDENCE: of those read with every digit sure and none cut, the ones where a
+    # digit was kept whole over a cut into sure digits with at least this much evidence.
+    thresholds = (0.3, 1.0, 3.0)
+    print("\n| validation drawings, every digit sure, none cut | "
+          + " | ".join(f"a whole kept over a cut with evidence >= {t:g}: right | wrong" for t in thresholds) + " |")
+    print("|---|" + "---|---|" * len(thresholds))
+    for name, readings in read.items():
+        cells = []
+        for threshold in thresholds:
+            rivalled = [reading.number == truth for reading, truth in readings if every_digit_sure(reading) and not any(reading.cut)
+                        and max((rival.evidence for rival in reading.rivals if rival), default=0.0) >= threshold]
+            cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
+        print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
@@ -445,7 +460,8 @@ def main() -> None:
     parser.add_argument("--choose-wide-whole", action="store_true", help="only the validation sweep behind cnn.serve.WIDE_WHOLE_SURE")
     parser.add_argument("--choose-cut-side", action="store_true", help="only the validation sweep behind cnn.segment.CUT_SIDE_SHORT")
     parser.add_argument("--cut-sure", action="store_true",
-                        help="only the validation count behind never showing a digit cut out of touching ink as sure (cnn.serve.Choice.cut)")
+                        help="only the validation counts behind never showing a digit cut out of touching ink as sure "
+                             "(cnn.serve.Choice.cut), nor one read whole where a cut reads as well (cnn.serve.RIVAL_EVIDENCE)")
     parser.add_argument("--validation-photos", action="store_true",
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",

@@ -70,6 +70,13 @@ WIDE_CUT_EVIDENCE = 1
 # right, and 3 touching pieces read as one digit. (Since a cut's sides must be half the line's
 # height: 43 such wide digits, 26 right, none wrong; at 0.99, 29 right and 3 touching pieces.)
 WIDE_WHOLE_SURE = 0.995
+# A whole kept over a cut of sure digits (Choice.rival) is not shown as sure when the cut has at
+# least this much evidence (its digits as likely right as the whole: the whole won only because
+# a cut needs CUT_EVIDENCE). Chosen on validation drawings (`python benchmarks/bench_numbers.py
+# --cut-sure`): at 1, 2 right readings of 3,340 numbers with gaps, single digits and digits
+# drawn wide are no longer sure, and 39 wrong ones (31 touching pairs read as one digit, 7
+# letters and shapes, 1 number); at 0.3, 20 and 60; at 3, none and 27.
+RIVAL_EVIDENCE = 1.0
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
@@ -110,12 +117,20 @@ class NumberReading:
     boxes: list[tuple[int, int, int, int]]  # each digit's x0, y0, x1, y1 in the image's pixels
     separated: list[bool]  # False where digits touch and no clean cut was found
     cut: list[bool]  # True where a digit was cut out of ink it shares with its neighbour (Choice.cut)
+    rivals: list[Rival | None]  # the cut each digit was kept whole over (Choice.rival)
+
+    @property
+    def maybe_touching(self) -> list[str | None]:
+        """Per digit, the digits its ink reads as when cut, about as likely as the digit
+        (RIVAL_EVIDENCE): it may be digits that touch. None where there is no such cut."""
+        return [rival.digits if rival and rival.evidence >= RIVAL_EVIDENCE else None for rival in self.rivals]
 
     @property
     def sure(self) -> bool:
         """Whether this is a number to show as sure: every digit at least LOW_CONFIDENCE, none
-        of them cut out of touching ink."""
-        return self.number is not None and not any(self.cut) and all(reading.confident for reading in self.digits)
+        of them cut out of touching ink or maybe digits that touch."""
+        return (self.number is not None and not any(self.cut) and not any(self.maybe_touching)
+                and all(reading.confident for reading in self.digits))
 
     @property
     def number(self) -> str | None:
@@ -159,6 +174,14 @@ class Choice(NamedTuple):
     # single digits and digits drawn wide read without one (`python benchmarks/bench_numbers.py
     # --cut-sure`). So they are never shown as sure.
     cut: bool
+    rival: Rival | None = None  # kept whole over a cut whose sides read as sure digits: that cut
+
+
+class Rival(NamedTuple):
+    """A cut of a piece into sure digits that lost to the piece read whole as one digit."""
+
+    digits: str  # what the cut's sides read, left to right
+    evidence: float  # how many times likelier the whole is wrong than the cut (below CUT_EVIDENCE: else it is cut)
 
 
 @dataclass(frozen=True)
@@ -338,7 +361,8 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[Choice]:
     each is a sure digit and, together, CUT_EVIDENCE times less likely wrong than the whole as
     one digit (WIDE_CUT_EVIDENCE times for a piece WIDE_PIECE wide; or the whole is too wide to
     be one, or no digit). A touching "00" reads as 0 at 0.96, its halves as 0 and 0 at 0.99999.
-    Else the whole, not separated when it is too wide to be one digit and not WIDE_WHOLE_SURE."""
+    Else the whole, not separated when it is too wide to be one digit and not WIDE_WHOLE_SURE, with
+    the best cut it was kept over (its rival)."""
     whole = read[id(digit)]
     if whole is None:  # ink too faint to survive at 28x28: nothing to read
         return []
@@ -348,7 +372,9 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[Choice]:
     if best and (digit.too_wide or doubt_whole > evidence * doubt_cut or not whole.is_digit):
         return [choice._replace(cut=True) for choice in best]
     one = not digit.too_wide or (whole.is_digit and whole.top[whole.digit] >= WIDE_WHOLE_SURE)
-    return [Choice(whole, digit.box, one, cut=False)]
+    # The doubts are smoothed so that two readings at exactly 1.0 tie (evidence 1) rather than divide by zero.
+    rival = Rival("".join(choice.reading.digit for choice in best), (doubt_whole + 1e-9) / (doubt_cut + 1e-9)) if best else None
+    return [Choice(whole, digit.box, one, cut=False, rival=rival)]
 
 
 def best_cut(digit: Digit, read: dict[int, Reading | None]) -> tuple[list[Choice] | None, float]:

@@ -180,10 +180,15 @@ def test_read_number_reads_composed_numbers_with_their_boxes(client, tmp_path):
         lefts = [d["box"][0] for d in answer["digits"]]
         assert lefts == sorted(lefts)
         assert [d["cut"] for d in answer["digits"]] == [False] * len(text)  # digits apart: none cut out of shared ink
+        assert [d["maybe_touching"] for d in answer["digits"]] == [None] * len(text)
     touching = tmp_path / "touching.png"
     draw_number("23", gap=-0.08, size=(720, 320)).save(touching)  # one piece of ink: read cut apart
     answer = read_number(client, touching)
     assert answer["number"] == "23" and [d["cut"] for d in answer["digits"]] == [True, True]
+    # Two 2s that touch, read whole as a sure 2, and cut as well as 22: maybe digits that touch
+    draw_number("22", gap=-0.08, size=(720, 320)).save(touching)
+    answer = read_number(client, touching)
+    assert answer["number"] == "2" and [(d["cut"], d["maybe_touching"]) for d in answer["digits"]] == [(False, "22")]
     # The README's example, as printed there.
     answer = read_number(client, ROOT / "examples" / "number_2026.png")
     assert answer["number"] == "2026" and answer["digits"][0]["box"] == [45, 66, 158, 254] and answer["digits"][0]["cut"] is False
@@ -212,7 +217,7 @@ def test_read_number_blank_bad_and_refused_answers(client, tmp_path):
 
 def test_the_page_shows_a_number_or_why_there_is_none():
     import app
-    from cnn.serve import NumberReading, Reading
+    from cnn.serve import NumberReading, Reading, Rival
 
     pixels = np.zeros((28, 28), np.float32)
     sure = Reading({"4": 0.99, "9": 0.008, "1": 0.001}, pixels)
@@ -220,36 +225,47 @@ def test_the_page_shows_a_number_or_why_there_is_none():
     flat = Reading({"1": 0.15, "7": 0.14, "4": 0.12}, pixels)
     boxes = [(0, 0, 10, 10), (20, 0, 30, 10)]
 
-    label, status, seen, table = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
+    label, status, seen, table = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, None]), app.ASK_TO_DRAW)
     assert next(iter(label)) == "44" and label["44"] == pytest.approx(0.99 * 0.99)
     assert '<span class="number">44</span>' in status and "Every digit" in status
     assert seen.shape == (28, 58) and "digit 2" in table and "4 · 99%" in table
 
-    label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
+    label, status, _, _ = app.show(NumberReading([sure, unsure], boxes, [True, True], [False, False], [None, None]), app.ASK_TO_DRAW)
     assert list(label)[:2] == ["47", "41"] and "Not sure of digit 2: maybe a 7 or a 1" in status
     # Several unsure digits are named, or counted past three, short enough for a phone's status box
     four = [(x, 0, x + 10, 10) for x in range(0, 80, 20)]
     for readings, named in (([unsure, sure, unsure, sure], "digits 1 and 3"), ([unsure, unsure, sure, unsure], "digits 1, 2 and 4"),
                              ([unsure] * 4, "4 digits")):
-        status = app.show(NumberReading(readings, four, [True] * 4, [False] * 4), app.ASK_TO_DRAW)[1]
+        status = app.show(NumberReading(readings, four, [True] * 4, [False] * 4, [None] * 4), app.ASK_TO_DRAW)[1]
         note = status.split("<br>")[1]
         assert f"Not sure of {named} (top 3 below)" in note and len(note) <= 54
 
     # Two sure digits cut out of one piece of ink: the number, but never "sure" (cnn.serve.Choice.cut)
-    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [True, True]), app.ASK_TO_DRAW)
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [True, True], [None, None]), app.ASK_TO_DRAW)
     assert next(iter(label)) == "44" and '<span class="number">44</span>' in status
     assert "Every digit" not in status and "Not sure: digits 1 and 2 touch" in status
-    three = NumberReading([sure, sure, sure], [*boxes, (40, 0, 50, 10)], [True] * 3, [False, True, True])
+    three = NumberReading([sure, sure, sure], [*boxes, (40, 0, 50, 10)], [True] * 3, [False, True, True], [None] * 3)
     assert "digits 2 and 3 touch" in app.show(three, app.ASK_TO_DRAW)[1]
 
-    label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True], [False, False]), app.ASK_TO_DRAW)
+    # A digit read whole where a cut reads about as well (cnn.serve.RIVAL_EVIDENCE): maybe digits
+    # that touch, so not sure; a cut far less likely leaves it sure.
+    as_likely, far_less = Rival("68", 1.5), Rival("68", 0.01)
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, as_likely]), app.ASK_TO_DRAW)
+    assert next(iter(label)) == "44" and "Every digit" not in status and "Not sure: digit 2 may be digits that touch" in status
+    status = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, far_less]), app.ASK_TO_DRAW)[1]
+    assert "Every digit" in status
+    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [True], [False], [as_likely]), app.ASK_TO_DRAW)
+    assert label == sure.top and "Not sure" in status and "maybe a 4, or 68 with its digits touching" in status
+    assert app.show(NumberReading([sure], boxes[:1], [True], [False], [far_less]), app.ASK_TO_DRAW)[1] == app.status_text(sure, app.ASK_TO_DRAW)
+
+    label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True], [False, False], [None, None]), app.ASK_TO_DRAW)
     assert label == app.NOT_A_DIGIT and "Digit 2 of 2 is not a digit" in status
 
-    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False], [False, False]), app.ASK_TO_DRAW)
+    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, False], [False, False], [None, None]), app.ASK_TO_DRAW)
     assert label == app.TOUCHING and "could not be separated" in status
-    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [False], [False]), app.ASK_TO_DRAW)  # all of it one piece
+    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [False], [False], [None]), app.ASK_TO_DRAW)  # all of it one piece
     assert label == app.TOUCHING and "The drawing looks like digits that touch" in status
 
-    label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True], [False]), app.ASK_TO_DRAW)  # as before
+    label, status, seen, table = app.show(NumberReading([sure], boxes[:1], [True], [False], [None]), app.ASK_TO_DRAW)  # as before
     assert (label, status, table) == (sure.top, app.status_text(sure, app.ASK_TO_DRAW), "")
     assert np.array_equal(seen, app.preview(sure))

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from benchmarks.drawings import number_set
 from cnn.hub import load_model
 from cnn.segment import split_digits, split_ways
-from cnn.serve import WIDE_PIECE, Recognizer
+from cnn.serve import CUT_EVIDENCE, RIVAL_EVIDENCE, WIDE_PIECE, Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
 from strokes import DIGIT_STROKES
 
@@ -120,6 +120,21 @@ def test_touching_digits_are_cut_where_the_ink_is_thinnest(recognizer):
         number = read(recognizer, image)
         assert number.number == text
         assert any(number.cut) and not number.sure  # a cut is a guess: never shown as sure
+
+
+def test_touching_digits_read_whole_but_as_well_cut_are_not_sure(recognizer):
+    """Two 2s that touch read whole as a sure 2, and cut as 2 and 2 about as likely (the cut lacks
+    CUT_EVIDENCE, not evidence): maybe digits that touch, so never "sure". A clear digit whose cuts
+    read far worse is sure."""
+    image = draw_number("22", gap=-0.08, size=(720, 320))
+    assert ink_pieces(image) == 1  # the premise: they touch
+    number = read(recognizer, image)
+    assert number.number == "2" and number.digits[0].confident and number.cut == [False]
+    assert number.rivals[0].digits == "22" and RIVAL_EVIDENCE <= number.rivals[0].evidence < CUT_EVIDENCE
+    assert number.maybe_touching == ["22"] and not number.sure
+    for digit in "08":
+        number = read(recognizer, draw_digit(int(digit), pen=12))
+        assert number.number == digit and number.maybe_touching == [None] and number.sure
 
 
 @pytest.mark.parametrize("text, gap", [("34", -0.15), ("47", -0.2), ("72", -0.15), ("65", -0.2)])
