@@ -192,6 +192,7 @@ def test_read_number_reads_composed_numbers_with_their_boxes(client, tmp_path):
     # The README's example, as printed there.
     answer = read_number(client, ROOT / "examples" / "number_2026.png")
     assert answer["number"] == "2026" and answer["digits"][0]["box"] == [45, 66, 158, 254] and answer["digits"][0]["cut"] is False
+    assert answer["digits"][0]["maybe_touching"] is None
 
 
 def test_read_number_blank_bad_and_refused_answers(client, tmp_path):
