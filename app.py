@@ -368,7 +368,7 @@ with gr.Blocks(title="Digit recognizer") as demo:
             with gr.Tab("Upload a picture", id="upload", elem_id="upload-tab") as upload_tab:
                 upload = gr.Image(
                     elem_id="upload",
-                    label="Upload or paste a picture of one digit",
+                    label="Upload or paste a picture of a digit or a number",
                     type="filepath",
                     image_mode=None,  # no decoding by Gradio: open_image checks the size first
                     sources=["upload", "clipboard"],
