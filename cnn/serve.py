@@ -181,7 +181,9 @@ class Rival(NamedTuple):
     """A cut of a piece into sure digits that lost to the piece read whole as one digit."""
 
     digits: str  # what the cut's sides read, left to right
-    evidence: float  # how many times likelier the whole is wrong than the cut (below CUT_EVIDENCE: else it is cut)
+    # How many times likelier the whole is wrong than the cut: at most what a cut needs (CUT_EVIDENCE,
+    # or WIDE_CUT_EVIDENCE for a wide piece), else the piece is cut.
+    evidence: float
 
 
 @dataclass(frozen=True)
