@@ -104,7 +104,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
 
 
 def small_run(out, *extra):
-    return ("--subset", "3000", "--epochs", "3", "--seed", "11", "--out", out, *extra)
+    return ("--subset", "1000", "--epochs", "3", "--seed", "11", "--out", out, *extra)
 
 
 def checkpoint_epoch(path) -> int:
