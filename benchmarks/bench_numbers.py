@@ -2,6 +2,7 @@
 
     python benchmarks/bench_numbers.py                    # the shipped weights, ~28 min on a slow 2-core machine
     python benchmarks/bench_numbers.py --quick            # a quarter of the drawings
+    python benchmarks/bench_numbers.py --dry-run          # a hundredth, to smoke-test a report or sweep in seconds
     python benchmarks/bench_numbers.py --weights runs/x   # another model folder
     python benchmarks/bench_numbers.py --validation-photos  # photos of numbers of validation digits only
     python benchmarks/bench_numbers.py --validation-tilted  # turned numbers of validation digits only
@@ -28,7 +29,8 @@ written uphill on a screen), against the same numbers level. --validation-photos
 digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those. The
 --choose-* sweeps print how cnn.serve's thresholds for cutting pieces (and cnn.segment's
 CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits);
---cut-sure, why a number read by cutting touching ink is never shown as sure.
+--cut-sure, why a number read by cutting touching ink is never shown as sure, nor one read whole
+where a cut reads as well. --quick and --dry-run draw fewer of every set, the sweeps' too.
 Every validation drawing's style digits come from bench_validation's templates, not set (b)'s.
 Prints Markdown tables; asserts nothing.
 """
@@ -54,7 +56,13 @@ from drawings import DESKS, NON_DIGIT_KINDS, Drawing, NumberDrawing, canvas_set,
 from weights_arg import load_weights  # noqa: E402
 
 GAP_BUCKETS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.60))
+SCALE = 1  # every count of drawings is divided by this: 4 with --quick, 100 with --dry-run (sized)
 WIDEN = (1.3, 2.0)  # single digits drawn this many times as wide as set (a)'s (wide_report)
+
+
+def sized(count: int) -> int:
+    """`count` drawings, or fewer with --quick or --dry-run (SCALE), at least one."""
+    return max(1, count // SCALE)
 
 
 def read_numbers(recognizer: Recognizer, drawings: list[Drawing] | list[NumberDrawing]) -> tuple[list, list[float]]:
@@ -220,24 +228,24 @@ def validation_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def validation_singles(images: np.ndarray, labels: np.ndarray) -> list[Drawing]:
     """1,220 single validation digits: pen-retraced, canvas-redrawn and in bench_validation's styles."""
-    return (pen_set(images, labels, 600, seed=101) + canvas_set(images, labels, 300, seed=103)
-            + style_set(40, seed=102, styles=VALIDATION_STYLES))  # not set (b)'s templates: the benchmark's
+    return (pen_set(images, labels, sized(600), seed=101) + canvas_set(images, labels, sized(300), seed=103)
+            + style_set(sized(40), seed=102, styles=VALIDATION_STYLES))  # not set (b)'s templates: the benchmark's
 
 
 def validation_non_digits() -> list[Image.Image]:
     """600 letters and shapes drawn from bench_validation's VALIDATION_NON_DIGITS (not set (d)'s templates)."""
-    return [d.image for d in style_set(30, seed=601, styles=VALIDATION_NON_DIGITS)]
+    return [d.image for d in style_set(sized(30), seed=601, styles=VALIDATION_NON_DIGITS)]
 
 
 def touching_pairs(images: np.ndarray, labels: np.ndarray, seed: int) -> list[NumberDrawing]:
     """900 pairs of validation digits whose ink overlaps by 0-5%, 5-10% and 10-15% of the height."""
     return [d for low, high in ((-0.05, 0.0), (-0.10, -0.05), (-0.15, -0.10))
-            for d in number_set(images, labels, 300, lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
+            for d in number_set(images, labels, sized(300), lengths=(2,), gap_range=(low, high), seed=seed, styles=VALIDATION_STYLES)]
 
 
 def all_touching(images: np.ndarray, labels: np.ndarray, seed: int) -> list[NumberDrawing]:
     """300 numbers of 2-4 validation digits that all touch (overlapping by up to 15% of the height, or up to 5% apart)."""
-    return number_set(images, labels, 300, lengths=(2, 3, 4), gap_range=(-0.15, 0.05), seed=seed, styles=VALIDATION_STYLES)
+    return number_set(images, labels, sized(300), lengths=(2, 3, 4), gap_range=(-0.15, 0.05), seed=seed, styles=VALIDATION_STYLES)
 
 
 def choose_cut_evidence(recognizer: Recognizer) -> None:
@@ -246,7 +254,7 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
     should be cut right."""
     images, labels = validation_digits()
     singles = validation_singles(images, labels)
-    pairs = number_set(images, labels, 300, lengths=(2,), gap_range=(-0.1, 0.0), seed=111, styles=VALIDATION_STYLES)
+    pairs = number_set(images, labels, sized(300), lengths=(2,), gap_range=(-0.1, 0.0), seed=111, styles=VALIDATION_STYLES)
     single_rows = cut_rows(recognizer, ((d.image, str(d.label)) for d in singles))
     pair_rows = cut_rows(recognizer, ((d.image, d.text) for d in pairs))
     print(f"| CUT_EVIDENCE | single digits cut (of {len(singles)}) | touching pairs cut right (of {len(pairs)}) | cut wrong |")
@@ -260,7 +268,7 @@ def choose_cut_evidence(recognizer: Recognizer) -> None:
 def wide_validation_digits(images: np.ndarray, labels: np.ndarray) -> list[tuple[Image.Image, str]]:
     """Single validation digits (`images`, `labels`) drawn WIDEN times as wide, pen-retraced or
     in bench_validation's styles: (image, digit)."""
-    singles = pen_set(images, labels, 1200, seed=501, widen=WIDEN) + style_set(40, seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
+    singles = pen_set(images, labels, sized(1200), seed=501, widen=WIDEN) + style_set(sized(40), seed=502, styles=VALIDATION_STYLES, widen=WIDEN)
     return [(d.image, str(d.label)) for d in singles]
 
 
@@ -270,9 +278,9 @@ def choose_wide_evidence(recognizer: Recognizer) -> None:
     overlaps by 0-15% of the height, two draws. The choice was made on the first draw; the second
     checks it. Single digits drawn wide (wide_validation_digits) were added after the choice."""
     images, labels = validation_digits()
-    singles = [(d.image, str(d.label)) for d in pen_set(images, labels, 3000, seed=201)]
-    singles += [(d.image, str(d.label)) for d in style_set(250, seed=202, styles=VALIDATION_STYLES)]
-    singles += [(d.image, str(d.label)) for d in canvas_set(images, labels, 1500, seed=203)]
+    singles = [(d.image, str(d.label)) for d in pen_set(images, labels, sized(3000), seed=201)]
+    singles += [(d.image, str(d.label)) for d in style_set(sized(250), seed=202, styles=VALIDATION_STYLES)]
+    singles += [(d.image, str(d.label)) for d in canvas_set(images, labels, sized(1500), seed=203)]
     single_rows = cut_rows(recognizer, singles)
     wide_singles = wide_validation_digits(images, labels)
     wide_rows = cut_rows(recognizer, wide_singles)
@@ -355,7 +363,7 @@ def cut_sure_report(recognizer: Recognizer) -> None:
     what it is for; letters and shapes should be no number at all."""
     images, labels = validation_digits()
     sets = {
-        "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, 600, seed=117, styles=VALIDATION_STYLES)],
+        "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, sized(600), seed=117, styles=VALIDATION_STYLES)],
         "single digits": [(d.image, str(d.label)) for d in validation_singles(images, labels)],
         "single digits drawn wide": wide_validation_digits(images, labels),
         "touching pairs": [(d.image, d.text) for d in touching_pairs(images, labels, 111)],
@@ -449,10 +457,11 @@ def api_latency(drawings: list[NumberDrawing], count: int) -> None:
         process.kill()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", default="shipped", help='a model folder (config.json + model.safetensors); "shipped", the default: the shipped weights')
     parser.add_argument("--quick", action="store_true", help="a quarter of the drawings")
+    parser.add_argument("--dry-run", action="store_true", help="a hundredth of the drawings: every table in seconds, its numbers meaningless")
     parser.add_argument("--no-api", action="store_true", help="skip the round trips through gradio_client")
     parser.add_argument("--choose-cut-evidence", action="store_true", help="only the validation sweep behind cnn.serve.CUT_EVIDENCE")
     parser.add_argument("--choose-wide-evidence", action="store_true",
@@ -466,8 +475,9 @@ def main() -> None:
                         help="only photos of numbers of validation digits (the last 5,000 training digits), where photo preprocessing is chosen")
     parser.add_argument("--validation-tilted", action="store_true",
                         help="only turned numbers of validation digits, where cnn.segment's levelling (MIN_TILT) is chosen")
-    args = parser.parse_args()
-    scale = 4 if args.quick else 1
+    args = parser.parse_args(argv)
+    global SCALE
+    SCALE = 100 if args.dry_run else 4 if args.quick else 1
     model = load_weights(args.weights)
     recognizer = Recognizer(model)
     if args.choose_cut_evidence:
@@ -488,14 +498,14 @@ def main() -> None:
     if args.validation_photos or args.validation_tilted:
         images, labels = validation_digits()
         if args.validation_photos:
-            photo_report(recognizer, images, labels, 400 // scale, seed=13, styles=VALIDATION_STYLES)
+            photo_report(recognizer, images, labels, sized(400), seed=13, styles=VALIDATION_STYLES)
         if args.validation_tilted:
-            tilt_report(recognizer, images, labels, 600 // scale, seed=15, styles=VALIDATION_STYLES)
+            tilt_report(recognizer, images, labels, sized(600), seed=15, styles=VALIDATION_STYLES)
         return
     images, labels = load_mnist(default_data_dir(), train=False, download=False)
     images, labels = images.squeeze(1).numpy(), labels.numpy()
 
-    drawings = number_set(images, labels, 1000 // scale)
+    drawings = number_set(images, labels, sized(1000))
     readings, seconds = read_numbers(recognizer, drawings)
     found = verdicts(drawings, readings)
     alone = digits_alone(recognizer, drawings)
@@ -506,22 +516,22 @@ def main() -> None:
           f"p90 {np.percentile(seconds, 90) * 1000:.1f} ms (2-4 digits: p50 "
           f"{np.percentile(np.array(seconds)[(lengths >= 2) & (lengths <= 4)], 50) * 1000:.1f} ms)\n")
     print("### Single digits\n")
-    single_digit_report(recognizer, images, labels, 2000 // scale)
+    single_digit_report(recognizer, images, labels, sized(2000))
     print()
-    wide_report(recognizer, images, labels, 1000 // scale)
+    wide_report(recognizer, images, labels, sized(1000))
     print()
-    non_digit_report(recognizer, 2000 // scale)
+    non_digit_report(recognizer, sized(2000))
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
-    touching_report(recognizer, images, labels, 400 // scale)
+    touching_report(recognizer, images, labels, sized(400))
     print("\n### Photos of numbers (on paper, or on a desk)\n")
-    photo_report(recognizer, images, labels, 400 // scale, seed=12)
+    photo_report(recognizer, images, labels, sized(400), seed=12)
     print("\n### Numbers written uphill or downhill, or photographed turned\n")
-    tilt_report(recognizer, images, labels, 600 // scale, seed=14)
+    tilt_report(recognizer, images, labels, sized(600), seed=14)
     if not args.no_api:
         print("\n### Through the API (gradio_client, serial, loopback)\n")
         print("| endpoint | requests | p50 | p90 |")
         print("|---|---|---|---|")
-        api_latency(drawings, 100 // scale if args.quick else 100)
+        api_latency(drawings, sized(100))
     worst = [(d.text, r.number if r else None) for d, r, f in zip(drawings, readings, found) if f != "right"][:12]
     print("\nFirst misreads (drawn -> read):", ", ".join(f"{a} -> {b}" for a, b in worst))
 
