@@ -358,9 +358,9 @@ def cut_sure_report(recognizer: Recognizer) -> None:
     """Why cnn.serve never shows a reading with a digit cut out of touching ink as sure
     (Choice.cut), nor one with a digit read whole where a cut reads about as well (RIVAL_EVIDENCE):
     on validation drawings, how often the readings whose every digit is sure are right, with such
-    a cut and without one, and with such a whole at each evidence. Numbers with gaps, single digits and digits drawn
-    wide are what a cut must not break; touching pairs and numbers whose digits all touch are
-    what it is for; letters and shapes should be no number at all."""
+    a cut and without one, and with such a whole at each evidence. Numbers with gaps, single digits
+    and digits drawn wide are what a cut must not break; touching pairs and numbers whose digits
+    all touch are what it is for; letters and shapes should be no number at all."""
     images, labels = validation_digits()
     sets = {
         "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, sized(600), seed=117, styles=VALIDATION_STYLES)],
