@@ -24,6 +24,7 @@ MODES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags", MODES.values(), ids=MODES.keys())
 def test_bench_numbers_prints_its_tables(flags, capsys):
     bench_numbers.main(["--dry-run", "--no-api", *flags])
