@@ -26,7 +26,8 @@ MODES = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flags", MODES.values(), ids=MODES.keys())
-def test_bench_numbers_prints_its_tables(flags, capsys):
+def test_bench_numbers_prints_its_tables(flags, capsys, mnist_test):
+    # mnist_test: the benchmark reads MNIST where the tests do; without it, conftest's clear failure
     bench_numbers.main(["--dry-run", "--no-api", *flags])
     printed = capsys.readouterr().out
     rows = [line for line in printed.splitlines() if line.startswith("| ") and not line.startswith("|---")]
