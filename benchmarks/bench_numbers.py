@@ -48,6 +48,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cnn.segment  # noqa: E402 - choose_cut_side sets its CUT_SIDE_SHORT
+import cnn.serve  # noqa: E402 - cut_sure_report sets its RIVAL_EVIDENCE
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
 from cnn.segment import TOUCHING_WIDTH, split_digits  # noqa: E402
 from cnn.serve import CUT_EVIDENCE, Recognizer, best_cut  # noqa: E402
@@ -380,18 +381,24 @@ def cut_sure_report(recognizer: Recognizer) -> None:
                 counts[any(reading.cut), reading.number == truth] += 1
         print(f"| {name} | {len(readings)} | " + " | ".join(str(counts[key]) for key in ((True, True), (True, False), (False, True), (False, False))) + " |")
     # cnn.serve.RIVAL_EVIDENCE: of those read with every digit sure and none cut, the ones where a
-    # digit was kept whole over a cut into sure digits with at least this much evidence.
+    # digit was kept whole over a cut into sure digits with at least this much evidence
+    # (NumberReading.maybe_touching applies it when asked: the drawings are not read again).
     thresholds = (0.3, 1.0, 3.0)
     print("\n| validation drawings, every digit sure, none cut | "
           + " | ".join(f"a whole kept over a cut with evidence >= {t:g}: right | wrong" for t in thresholds) + " |")
     print("|---|" + "---|---|" * len(thresholds))
-    for name, readings in read.items():
-        cells = []
-        for threshold in thresholds:
-            rivalled = [reading.number == truth for reading, truth in readings if every_digit_sure(reading) and not any(reading.cut)
-                        and max((rival.evidence for rival in reading.rivals if rival), default=0.0) >= threshold]
-            cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
-        print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
+    shipped = cnn.serve.RIVAL_EVIDENCE
+    try:
+        for name, readings in read.items():
+            cells = []
+            for threshold in thresholds:
+                cnn.serve.RIVAL_EVIDENCE = threshold
+                rivalled = [reading.number == truth for reading, truth in readings
+                            if every_digit_sure(reading) and not any(reading.cut) and any(reading.maybe_touching)]
+                cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
+            print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
+    finally:
+        cnn.serve.RIVAL_EVIDENCE = shipped
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
