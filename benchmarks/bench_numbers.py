@@ -30,7 +30,8 @@ digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those.
 --choose-* sweeps print how cnn.serve's thresholds for cutting pieces (and cnn.segment's
 CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits);
 --cut-sure, why a number read by cutting touching ink is never shown as sure, nor one read whole
-where a cut reads as well. --quick and --dry-run draw fewer of every set, the sweeps' too.
+where a cut reads as well, and how far the label's probabilities trust such readings. --quick
+and --dry-run draw fewer of every set, the sweeps' too.
 Every validation drawing's style digits come from bench_validation's templates, not set (b)'s.
 Prints Markdown tables; asserts nothing.
 """
@@ -38,11 +39,14 @@ Prints Markdown tables; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cnn.segment  # noqa: E402 - choose_cut_side sets its CUT_SIDE_SHORT
 import cnn.serve  # noqa: E402 - cut_sure_report sets its RIVAL_EVIDENCE
 from cnn.data import default_data_dir, load_mnist, split_validation  # noqa: E402
+from cnn.metrics import expected_calibration_error  # noqa: E402
 from cnn.segment import TOUCHING_WIDTH, split_digits  # noqa: E402
 from cnn.serve import CUT_EVIDENCE, Recognizer, best_cut  # noqa: E402
 from bench_validation import VALIDATION_NON_DIGITS, VALIDATION_STYLES  # noqa: E402 - validation drawings' styles, not set (b)'s
@@ -165,7 +170,9 @@ def wide_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, 
           f"| {share(r is not None and r.is_digit and r.digit == t for r, t in zip(alone, truths))} |")
 
 
-def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> None:
+def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int) -> list[tuple]:
+    """Pairs of digits whose ink overlaps, by how much; returns every pair's (reading, truth)."""
+    read = []
     print("| two digits whose ink overlaps by | pairs | read right | said they could not be separated "
           "| read as one digit, shown as sure | read as one digit, shown as not sure | other |")
     print("|---|---|---|---|---|---|---|")
@@ -179,6 +186,8 @@ def touching_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarr
         other = [not (a or b or c) for a, b, c in zip(right, unseparated, one)]
         print(f"| {abs(high):.0%}-{abs(low):.0%} of the height | {count} | {share(right)} | {share(unseparated)} "
               f"| {share(sure)} | {share(o and not s for o, s in zip(one, sure))} | {share(other)} |")
+        read += [(r, d.text) for d, r in zip(drawings, readings)]
+    return read
 
 
 def non_digit_report(recognizer: Recognizer, count: int) -> None:
@@ -343,16 +352,14 @@ def choose_cut_side(recognizer: Recognizer) -> None:
     print(f"| CUT_SIDE_SHORT | non-digits shown as a sure number (of {len(non_digits)}) | "
           + " | ".join(f"{name} (of {len(items)})" for name, items in digit_sets.items()) + " |")
     print("|---|---|" + "---|" * len(digit_sets))
-    shipped = cnn.segment.CUT_SIDE_SHORT
     for value in (0.0, 0.5, 0.6, 0.7):
-        cnn.segment.CUT_SIDE_SHORT = value
-        readings = [recognizer.read_numbers([image])[0] for image in non_digits]
-        cells = [sum(map(every_digit_sure, readings))]
-        for items in digit_sets.values():
-            readings = [recognizer.read_numbers([image])[0] for image, _ in items]
-            cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
+        with setting(cnn.segment, CUT_SIDE_SHORT=value):
+            readings = [recognizer.read_numbers([image])[0] for image in non_digits]
+            cells = [sum(map(every_digit_sure, readings))]
+            for items in digit_sets.values():
+                readings = [recognizer.read_numbers([image])[0] for image, _ in items]
+                cells.append(sum(r is not None and r.number == truth for r, (_, truth) in zip(readings, items)))
         print(f"| {value} | " + " | ".join(map(str, cells)) + " |", flush=True)
-    cnn.segment.CUT_SIDE_SHORT = shipped
 
 
 def cut_sure_report(recognizer: Recognizer) -> None:
@@ -361,7 +368,9 @@ def cut_sure_report(recognizer: Recognizer) -> None:
     on validation drawings, how often the readings whose every digit is sure are right, with such
     a cut and without one, and with such a whole at each evidence. Numbers with gaps, single digits
     and digits drawn wide are what a cut must not break; touching pairs and numbers whose digits
-    all touch are what it is for; letters and shapes should be no number at all."""
+    all touch are what it is for; letters and shapes should be no number at all. And how
+    CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST were fitted on the same readings: how honest the
+    label's top number's probability is without them and with them."""
     images, labels = validation_digits()
     sets = {
         "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, sized(600), seed=117, styles=VALIDATION_STYLES)],
@@ -387,18 +396,121 @@ def cut_sure_report(recognizer: Recognizer) -> None:
     print("\n| validation drawings, every digit sure, none cut | "
           + " | ".join(f"a whole kept over a cut with evidence >= {t:g}: right | wrong" for t in thresholds) + " |")
     print("|---|" + "---|---|" * len(thresholds))
-    shipped = cnn.serve.RIVAL_EVIDENCE
-    try:
-        for name, readings in read.items():
-            cells = []
-            for threshold in thresholds:
-                cnn.serve.RIVAL_EVIDENCE = threshold
+    for name, readings in read.items():
+        cells = []
+        for threshold in thresholds:
+            with setting(cnn.serve, RIVAL_EVIDENCE=threshold):
                 rivalled = [reading.number == truth for reading, truth in readings
                             if every_digit_sure(reading) and not any(reading.cut) and any(reading.maybe_touching)]
-                cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
-            print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
+            cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
+        print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
+    # cnn.serve.CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST: how far the label trusts a guessed split.
+    print("\nHow honest the number's probability is (the label's top number, NumberReading.likeliest), "
+          "with the digits' probabilities as they are (CUT_TRUST and WHOLE_TRUST at 1, no RIVAL_TRUST) and as shipped:\n")
+    fitted = fit_trust([pair for readings in read.values() for pair in readings])
+    print("Fitted by the label's log loss over all these readings: "
+          + ", ".join(f"{name} {value:.2f}" for name, value in fitted.items())
+          + " (shipped: " + ", ".join(f"{name} {getattr(cnn.serve, name):g}" for name in fitted) + ")\n")
+    label_honesty(read)
+
+
+SPLITS = ("a digit cut", "a digit maybe touching", "neither")
+
+
+def split_kind(reading) -> str:
+    """How the reading's digits were split: with a cut (NumberReading.cut), with a digit kept
+    whole that may be digits that touch (maybe_touching), or neither."""
+    return SPLITS[0] if any(reading.cut) else SPLITS[1] if any(reading.maybe_touching) else SPLITS[2]
+
+
+def label_rows(read: dict[str, list]) -> list[tuple[str, str, float, bool]]:
+    """(the set, split_kind, the label's top probability, whether its number is the truth) for
+    every reading with a number, by the set's name in `read` (readings and truths)."""
+    rows = []
+    for name, readings in read.items():
+        for reading, truth in readings:
+            if reading is not None and reading.number is not None:
+                number, probability = next(iter(reading.likeliest().items()))
+                rows.append((name, split_kind(reading), probability, number == truth))
+    return rows
+
+
+def label_honesty(read: dict[str, list]) -> None:
+    """label_table of the readings (by set: (reading, truth)), the digits' probabilities taken as
+    they are (no CUT_TRUST, WHOLE_TRUST or RIVAL_TRUST) and as shipped."""
+    with setting(cnn.serve, CUT_TRUST=1.0, WHOLE_TRUST=1.0, RIVAL_TRUST=0.0):
+        untrusted = label_rows(read)
+    label_table({"not trusted less": untrusted, "as shipped": label_rows(read)})
+
+
+def label_table(columns: dict[str, list[tuple[str, str, float, bool]]]) -> None:
+    """Per set (and all sets) and split kind: the readings, and for each column of label_rows, how
+    often the label's top number is right, its mean probability and ECE (15 bins)."""
+    print("| drawings | split | readings with a number | "
+          + " | ".join(f"{name}: right | mean probability | ECE" for name in columns) + " |")
+    print("|---|---|---|" + "---|---|---|" * len(columns))
+    first = next(iter(columns.values()))
+    for name in (*dict.fromkeys(row[0] for row in first), "all"):
+        for kind in (*SPLITS, "all"):
+            picked = [i for i, row in enumerate(first) if name in (row[0], "all") and kind in (row[1], "all")]
+            if not picked:
+                continue
+            cells = []
+            for rows in columns.values():
+                probabilities = torch.tensor([rows[i][2] for i in picked])
+                right = torch.tensor([rows[i][3] for i in picked], dtype=torch.float32)
+                cells.append(f"{right.mean():.1%} | {probabilities.mean():.3f} | {expected_calibration_error(probabilities, right):.1%}")
+            print(f"| {name} | {kind} | {len(picked)} | " + " | ".join(cells) + " |")
+
+
+@contextmanager
+def setting(module, **values: float):
+    """The module's constants (cnn.serve's thresholds, cnn.segment's) set to `values` within, as the
+    code reads them at run time; the shipped ones restored after."""
+    shipped = {name: getattr(module, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(module, name, value)
+        yield
     finally:
-        cnn.serve.RIVAL_EVIDENCE = shipped
+        for name, value in shipped.items():
+            setattr(module, name, value)
+
+
+def label_log_loss(readings: list) -> float:
+    """The mean log loss of the labels (NumberReading.likeliest) of readings with a number: -log
+    of the probability the label gives the truth, or, when the truth is not in it, of what it
+    leaves to other numbers."""
+    losses = []
+    for reading, truth in readings:
+        label = reading.likeliest()
+        given = label[truth] if truth in label else 1 - sum(label.values())
+        losses.append(-math.log(min(max(given, 1e-6), 1.0)))
+    return float(np.mean(losses))
+
+
+def fit_trust(readings: list) -> dict[str, float]:
+    """CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST that minimise label_log_loss, to 0.01: CUT_TRUST over
+    the readings (reading, truth) with a digit cut, then WHOLE_TRUST and RIVAL_TRUST together (their
+    sum at most 1, so that a label's probabilities sum to at most 1) over those with a digit maybe
+    touching, twice over (a reading can have both). Where no reading has one, its value stays at
+    no distrust."""
+    with_number = [(r, t) for r, t in readings if r is not None and r.number is not None]
+    grid = np.round(np.arange(0.01, 1.001, 0.01), 2)
+    best = {"CUT_TRUST": 1.0, "WHOLE_TRUST": 1.0, "RIVAL_TRUST": 0.0}
+    fits = [(("CUT_TRUST",), [(c,) for c in grid], [(r, t) for r, t in with_number if any(r.cut)]),
+            (("WHOLE_TRUST", "RIVAL_TRUST"), [(w, r) for w in grid for r in grid if w + r <= 1 + 1e-9],
+             [(r, t) for r, t in with_number if any(r.maybe_touching)])]
+    for _ in range(2):
+        for names, candidates, affected in fits:
+            if not affected:
+                continue
+            losses = {}
+            for values in candidates:
+                with setting(cnn.serve, **{**best, **dict(zip(names, values))}):
+                    losses[values] = label_log_loss(affected)
+            best.update(zip(names, map(float, min(losses, key=losses.get))))
+    return best
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
@@ -529,7 +641,10 @@ def main(argv: list[str] | None = None) -> None:
     print()
     non_digit_report(recognizer, sized(2000))
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
-    touching_report(recognizer, images, labels, sized(400))
+    touching = touching_report(recognizer, images, labels, sized(400))
+    print("\n### How honest the number's probability is (the label's top number)\n")
+    read = {"numbers of 2-6 digits with gaps": [(r, d.text) for d, r in zip(drawings, readings)], "touching pairs": touching}
+    label_honesty(read)
     print("\n### Photos of numbers (on paper, or on a desk)\n")
     photo_report(recognizer, images, labels, sized(400), seed=12)
     print("\n### Numbers written uphill or downhill, or photographed turned\n")
