@@ -75,8 +75,8 @@ def status_text(reading: Reading | None, when_blank: str, maybe_touching: str | 
             return "🔎 **Not a digit**, as far as the model can tell: it looks like a filled shape. Drawn larger, a digit's loops stay visible."
         return "🔎 **Not a digit**, as far as the model can tell: it reads digits from 0 to 9, one at a time."
     digits = list(reading.top)
-    if maybe_touching:  # read as cut, it is more often right than whole (cnn.serve.RIVAL_TRUST): named first
-        return f"🤔 **Not sure**: maybe {maybe_touching} with its digits touching, or {a_or_an(digits[0])}."
+    if reading.confident and maybe_touching:
+        return f"🤔 **Not sure**: maybe {a_or_an(digits[0])}, or {maybe_touching} with its digits touching."
     if reading.confident:
         return f"It's **{a_or_an(digits[0])}** ({reading.top[digits[0]]:.0%} sure)."
     # No advice: the drawing is often a clear digit whose shape two digits share (a European 1
@@ -110,9 +110,7 @@ def number_status(number: NumberReading) -> str:
         note = f"Every digit at least {LOW_CONFIDENCE:.0%} sure."
     elif cut:  # sure sides of a cut are often the wrong digits (cnn.serve.Choice.cut)
         note = f"🤔 Not sure: {which_digits(cut)} touch. Leave a gap."
-    elif len(maybe) == 1:  # read whole, but cut it reads as well (cnn.serve.RIVAL_EVIDENCE)
-        note = f"🤔 Not sure: digit {maybe[0]} may be {number.maybe_touching[maybe[0] - 1]} (digits that touch)."
-    elif maybe:
+    elif maybe:  # read whole, but cut it reads as well (cnn.serve.RIVAL_EVIDENCE)
         note = f"🤔 Not sure: {which_digits(maybe)} may be digits that touch."
     elif len(unsure) == 1:
         top = list(number.digits[unsure[0] - 1].top)
@@ -144,14 +142,12 @@ def preview_strip(number: NumberReading) -> np.ndarray:
 
 def show(number: NumberReading | None, when_blank: str) -> tuple:
     """A reading for the page: label, status line, what the model sees, the digits' table.
-    One digit keeps the single-digit display; several show the number. The label is the likeliest
-    numbers (for one digit read whole, its top 3), trusting a guessed split less (cnn.serve.CUT_TRUST)."""
-    if number is None:
-        return None, when_blank, None, ""
+    One digit keeps the single-digit display; several show the number."""
+    if number is None or (len(number.digits) == 1 and all(number.separated)):
+        reading = None if number is None else number.digits[0]
+        status = status_text(reading, when_blank, None if number is None else number.maybe_touching[0])
+        return label_value(reading, None), status, preview(reading), ""
     label = number.likeliest() if number.number else (NOT_A_DIGIT if all(number.separated) else TOUCHING)
-    if len(number.digits) == 1 and all(number.separated):
-        (reading,) = number.digits
-        return label, status_text(reading, when_blank, number.maybe_touching[0]), preview(reading), ""
     return label, number_status(number), preview_strip(number), digits_table(number)
 
 

@@ -30,7 +30,7 @@ digits): cnn.ink's photo reading and cnn.segment's MIN_TILT are chosen on those.
 --choose-* sweeps print how cnn.serve's thresholds for cutting pieces (and cnn.segment's
 CUT_SIDE_SHORT) were chosen, also on validation digits (and bench_validation's non-digits);
 --cut-sure, why a number read by cutting touching ink is never shown as sure, nor one read whole
-where a cut reads as well, and how far the label's probabilities trust such readings. --quick
+where a cut reads as well, and how honest the label's probability is on such readings. --quick
 and --dry-run draw fewer of every set, the sweeps' too.
 Every validation drawing's style digits come from bench_validation's templates, not set (b)'s.
 Prints Markdown tables; asserts nothing.
@@ -39,7 +39,6 @@ Prints Markdown tables; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from contextlib import contextmanager
@@ -368,9 +367,8 @@ def cut_sure_report(recognizer: Recognizer) -> None:
     on validation drawings, how often the readings whose every digit is sure are right, with such
     a cut and without one, and with such a whole at each evidence. Numbers with gaps, single digits
     and digits drawn wide are what a cut must not break; touching pairs and numbers whose digits
-    all touch are what it is for; letters and shapes should be no number at all. And how
-    CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST were fitted on the same readings: how honest the
-    label's top number's probability is without them and with them."""
+    all touch are what it is for; letters and shapes should be no number at all. And how honest
+    the label's top number's probability is on the same readings."""
     images, labels = validation_digits()
     sets = {
         "numbers of 2-6 digits with gaps": [(d.image, d.text) for d in number_set(images, labels, sized(600), seed=117, styles=VALIDATION_STYLES)],
@@ -404,14 +402,10 @@ def cut_sure_report(recognizer: Recognizer) -> None:
                             if every_digit_sure(reading) and not any(reading.cut) and any(reading.maybe_touching)]
             cells += [sum(rivalled), len(rivalled) - sum(rivalled)]
         print(f"| {name} | " + " | ".join(map(str, cells)) + " |")
-    # cnn.serve.CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST: how far the label trusts a guessed split.
-    print("\nHow honest the number's probability is (the label's top number, NumberReading.likeliest), "
-          "with the digits' probabilities as they are (CUT_TRUST and WHOLE_TRUST at 1, no RIVAL_TRUST) and as shipped:\n")
-    fitted = fit_trust([pair for readings in read.values() for pair in readings])
-    print("Fitted by the label's log loss over all these readings: "
-          + ", ".join(f"{name} {value:.2f}" for name, value in fitted.items())
-          + " (shipped: " + ", ".join(f"{name} {getattr(cnn.serve, name):g}" for name in fitted) + ")\n")
-    label_honesty(read)
+    # How honest the page's label for a number (NumberReading.likeliest: its digits' probabilities
+    # multiplied) is on these readings.
+    print("\nThe label's top number (NumberReading.likeliest), by how the reading was split:\n")
+    label_table(label_rows(read))
 
 
 SPLITS = ("a digit cut", "a digit maybe touching", "neither")
@@ -435,32 +429,19 @@ def label_rows(read: dict[str, list]) -> list[tuple[str, str, float, bool]]:
     return rows
 
 
-def label_honesty(read: dict[str, list]) -> None:
-    """label_table of the readings (by set: (reading, truth)), the digits' probabilities taken as
-    they are (no CUT_TRUST, WHOLE_TRUST or RIVAL_TRUST) and as shipped."""
-    with setting(cnn.serve, CUT_TRUST=1.0, WHOLE_TRUST=1.0, RIVAL_TRUST=0.0):
-        untrusted = label_rows(read)
-    label_table({"not trusted less": untrusted, "as shipped": label_rows(read)})
-
-
-def label_table(columns: dict[str, list[tuple[str, str, float, bool]]]) -> None:
-    """Per set (and all sets) and split kind: the readings, and for each column of label_rows, how
-    often the label's top number is right, its mean probability and ECE (15 bins)."""
-    print("| drawings | split | readings with a number | "
-          + " | ".join(f"{name}: right | mean probability | ECE" for name in columns) + " |")
-    print("|---|---|---|" + "---|---|---|" * len(columns))
-    first = next(iter(columns.values()))
-    for name in (*dict.fromkeys(row[0] for row in first), "all"):
+def label_table(rows: list[tuple[str, str, float, bool]]) -> None:
+    """Per set (and all sets) and split kind of label_rows: the readings, how often the label's top
+    number is right, its mean probability and ECE (15 bins)."""
+    print("| drawings | split | readings with a number | top number right | mean probability | ECE |")
+    print("|---|---|---|---|---|---|")
+    for name in (*dict.fromkeys(row[0] for row in rows), "all"):
         for kind in (*SPLITS, "all"):
-            picked = [i for i, row in enumerate(first) if name in (row[0], "all") and kind in (row[1], "all")]
-            if not picked:
-                continue
-            cells = []
-            for rows in columns.values():
-                probabilities = torch.tensor([rows[i][2] for i in picked])
-                right = torch.tensor([rows[i][3] for i in picked], dtype=torch.float32)
-                cells.append(f"{right.mean():.1%} | {probabilities.mean():.3f} | {expected_calibration_error(probabilities, right):.1%}")
-            print(f"| {name} | {kind} | {len(picked)} | " + " | ".join(cells) + " |")
+            picked = [row for row in rows if name in (row[0], "all") and kind in (row[1], "all")]
+            if picked:
+                probabilities = torch.tensor([row[2] for row in picked])
+                right = torch.tensor([row[3] for row in picked], dtype=torch.float32)
+                print(f"| {name} | {kind} | {len(picked)} | {right.mean():.1%} | {probabilities.mean():.3f} "
+                      f"| {expected_calibration_error(probabilities, right):.1%} |")
 
 
 @contextmanager
@@ -475,42 +456,6 @@ def setting(module, **values: float):
     finally:
         for name, value in shipped.items():
             setattr(module, name, value)
-
-
-def label_log_loss(readings: list) -> float:
-    """The mean log loss of the labels (NumberReading.likeliest) of readings with a number: -log
-    of the probability the label gives the truth, or, when the truth is not in it, of what it
-    leaves to other numbers."""
-    losses = []
-    for reading, truth in readings:
-        label = reading.likeliest()
-        given = label[truth] if truth in label else 1 - sum(label.values())
-        losses.append(-math.log(min(max(given, 1e-6), 1.0)))
-    return float(np.mean(losses))
-
-
-def fit_trust(readings: list) -> dict[str, float]:
-    """CUT_TRUST, WHOLE_TRUST and RIVAL_TRUST that minimise label_log_loss, to 0.01: CUT_TRUST over
-    the readings (reading, truth) with a digit cut, then WHOLE_TRUST and RIVAL_TRUST together (their
-    sum at most 1, so that a label's probabilities sum to at most 1) over those with a digit maybe
-    touching, twice over (a reading can have both). Where no reading has one, its value stays at
-    no distrust."""
-    with_number = [(r, t) for r, t in readings if r is not None and r.number is not None]
-    grid = np.round(np.arange(0.01, 1.001, 0.01), 2)
-    best = {"CUT_TRUST": 1.0, "WHOLE_TRUST": 1.0, "RIVAL_TRUST": 0.0}
-    fits = [(("CUT_TRUST",), [(c,) for c in grid], [(r, t) for r, t in with_number if any(r.cut)]),
-            (("WHOLE_TRUST", "RIVAL_TRUST"), [(w, r) for w in grid for r in grid if w + r <= 1 + 1e-9],
-             [(r, t) for r, t in with_number if any(r.maybe_touching)])]
-    for _ in range(2):
-        for names, candidates, affected in fits:
-            if not affected:
-                continue
-            losses = {}
-            for values in candidates:
-                with setting(cnn.serve, **{**best, **dict(zip(names, values))}):
-                    losses[values] = label_log_loss(affected)
-            best.update(zip(names, map(float, min(losses, key=losses.get))))
-    return best
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
@@ -643,8 +588,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n### Touching digits (not in the target: the drawings above keep 10% apart at least)\n")
     touching = touching_report(recognizer, images, labels, sized(400))
     print("\n### How honest the number's probability is (the label's top number)\n")
-    read = {"numbers of 2-6 digits with gaps": [(r, d.text) for d, r in zip(drawings, readings)], "touching pairs": touching}
-    label_honesty(read)
+    label_table(label_rows({"numbers of 2-6 digits with gaps": [(r, d.text) for d, r in zip(drawings, readings)], "touching pairs": touching}))
     print("\n### Photos of numbers (on paper, or on a desk)\n")
     photo_report(recognizer, images, labels, sized(400), seed=12)
     print("\n### Numbers written uphill or downhill, or photographed turned\n")

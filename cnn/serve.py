@@ -77,20 +77,6 @@ WIDE_WHOLE_SURE = 0.995
 # drawn wide are no longer sure, and 39 wrong ones (31 touching pairs read as one digit, 7
 # letters and shapes, 1 number); at 0.3, 20 and 60; at 3, none and 27.
 RIVAL_EVIDENCE = 1.0
-# How far the number's probability (NumberReading.likeliest: the page's label) trusts a split of
-# the ink that is a guess. Each digit's probabilities are the model's, honest for a digit (README,
-# "Confidence"), but a cut's sides read as sure digits whether or not the cut is right. Of the
-# validation readings with a digit cut out of touching ink, 70.7% were right at a mean label
-# probability of 0.989; of those with a digit that may be digits that touch (maybe_touching),
-# 6.8% were right as read. So a cut digit counts CUT_TRUST; a digit that may be digits that touch,
-# WHOLE_TRUST, and its cut, as another number in the label, RIVAL_TRUST. Fitted on validation
-# drawings by the label's log loss (`python benchmarks/bench_numbers.py --cut-sure`, last table):
-# the ECE of the label's top number (15 bins) on readings with a cut went from 28.2% to 5.6%; on
-# those with a digit that may be digits that touch from 83.3% to 0.7%, where the label's top
-# number, now mostly the cut's, is right 62.2% of the time. (Readings with neither: unchanged.)
-CUT_TRUST = 0.88
-WHOLE_TRUST = 0.1
-RIVAL_TRUST = 0.64
 # Larger images are refused from their header, before decoding: a 12000x12000 RGBA image
 # would take 576 MB, and a decompression bomb far more. 25 MP covers any phone photo.
 MAX_PIXELS = 25_000_000
@@ -155,19 +141,10 @@ class NumberReading:
 
     def likeliest(self, count: int = TOP_K) -> dict[str, float]:
         """The `count` likeliest numbers -> probability, best first: each digit's top 3 combined,
-        the digits taken as independent (a beam that keeps the `count` best prefixes), each digit
-        cut out of touching ink trusted CUT_TRUST; a digit that may be digits that touch is its
-        top 3 trusted WHOLE_TRUST, or its cut's digits trusted RIVAL_TRUST."""
+        the digits taken as independent (a beam that keeps the `count` best prefixes)."""
         beam = {"": 1.0}
-        for reading, cut, rival, maybe in zip(self.digits, self.cut, self.rivals, self.maybe_touching):
-            trust = CUT_TRUST if cut else WHOLE_TRUST if maybe else 1.0
-            options = [(digit, q * trust) for digit, q in reading.top.items()]
-            if maybe:
-                options.append((maybe, rival.probability * RIVAL_TRUST))
-            grown: dict[str, float] = {}
-            for prefix, p in beam.items():
-                for digits, q in options:  # two splits can spell the same number ("1" "22", "12" "2"): add them
-                    grown[prefix + digits] = grown.get(prefix + digits, 0.0) + p * q
+        for reading in self.digits:
+            grown = {prefix + digit: p * q for prefix, p in beam.items() for digit, q in reading.top.items()}
             beam = dict(sorted(grown.items(), key=lambda item: -item[1])[:count])
         return beam
 
@@ -207,7 +184,6 @@ class Rival(NamedTuple):
     # How many times likelier the whole is wrong than the cut: at most what a cut needs (CUT_EVIDENCE,
     # or WIDE_CUT_EVIDENCE for a wide piece), else the piece is cut.
     evidence: float
-    probability: float  # the product of the cut's digits' probabilities
 
 
 @dataclass(frozen=True)
@@ -399,7 +375,7 @@ def _resolve(digit: Digit, read: dict[int, Reading | None]) -> list[Choice]:
         return [choice._replace(cut=True) for choice in best]
     one = not digit.too_wide or (whole.is_digit and whole.top[whole.digit] >= WIDE_WHOLE_SURE)
     # The doubts are smoothed so that two readings at exactly 1.0 tie (evidence 1) rather than divide by zero.
-    rival = Rival("".join(choice.reading.digit for choice in best), (doubt_whole + 1e-9) / (doubt_cut + 1e-9), best_score) if best else None
+    rival = Rival("".join(choice.reading.digit for choice in best), (doubt_whole + 1e-9) / (doubt_cut + 1e-9)) if best else None
     return [Choice(whole, digit.box, one, cut=False, rival=rival)]
 
 

@@ -218,7 +218,7 @@ def test_read_number_blank_bad_and_refused_answers(client, tmp_path):
 
 def test_the_page_shows_a_number_or_why_there_is_none():
     import app
-    from cnn.serve import CUT_TRUST, RIVAL_TRUST, WHOLE_TRUST, NumberReading, Reading, Rival
+    from cnn.serve import NumberReading, Reading, Rival
 
     pixels = np.zeros((28, 28), np.float32)
     sure = Reading({"4": 0.99, "9": 0.008, "1": 0.001}, pixels)
@@ -241,29 +241,23 @@ def test_the_page_shows_a_number_or_why_there_is_none():
         note = status.split("<br>")[1]
         assert f"Not sure of {named} (top 3 below)" in note and len(note) <= 54
 
-    # Two sure digits cut out of one piece of ink: the number, but never "sure" (cnn.serve.Choice.cut),
-    # and the label trusts each cut digit less (CUT_TRUST)
+    # Two sure digits cut out of one piece of ink: the number, but never "sure" (cnn.serve.Choice.cut)
     label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [True, True], [None, None]), app.ASK_TO_DRAW)
-    assert next(iter(label)) == "44" and label["44"] == pytest.approx((0.99 * CUT_TRUST) ** 2) and CUT_TRUST < 1
-    assert '<span class="number">44</span>' in status
+    assert next(iter(label)) == "44" and '<span class="number">44</span>' in status
     assert "Every digit" not in status and "Not sure: digits 1 and 2 touch" in status
     three = NumberReading([sure, sure, sure], [*boxes, (40, 0, 50, 10)], [True] * 3, [False, True, True], [None] * 3)
     assert "digits 2 and 3 touch" in app.show(three, app.ASK_TO_DRAW)[1]
 
     # A digit read whole where a cut reads about as well (cnn.serve.RIVAL_EVIDENCE): maybe digits
-    # that touch, so not sure, and the label offers the cut's digits (RIVAL_TRUST) before the whole
-    # (WHOLE_TRUST); a cut far less likely leaves it sure.
-    as_likely, far_less = Rival("68", 1.5, 0.98), Rival("68", 0.01, 0.98)
+    # that touch, so not sure; a cut far less likely leaves it sure.
+    as_likely, far_less = Rival("68", 1.5), Rival("68", 0.01)
     label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, as_likely]), app.ASK_TO_DRAW)
-    assert list(label)[:2] == ["468", "44"] and label["468"] == pytest.approx(0.99 * 0.98 * RIVAL_TRUST)
-    assert label["44"] == pytest.approx(0.99 * 0.99 * WHOLE_TRUST)
-    assert '<span class="number">44</span>' in status and "Not sure: digit 2 may be 68 (digits that touch)" in status
-    label, status, _, _ = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, far_less]), app.ASK_TO_DRAW)
-    assert "Every digit" in status and label["44"] == pytest.approx(0.99 * 0.99)
+    assert next(iter(label)) == "44" and "Every digit" not in status and "Not sure: digit 2 may be digits that touch" in status
+    status = app.show(NumberReading([sure, sure], boxes, [True, True], [False, False], [None, far_less]), app.ASK_TO_DRAW)[1]
+    assert "Every digit" in status
     label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [True], [False], [as_likely]), app.ASK_TO_DRAW)
-    assert list(label)[:2] == ["68", "4"] and "Not sure" in status and "maybe 68 with its digits touching, or a 4" in status
-    label, status, _, _ = app.show(NumberReading([sure], boxes[:1], [True], [False], [far_less]), app.ASK_TO_DRAW)
-    assert (label, status) == (sure.top, app.status_text(sure, app.ASK_TO_DRAW))
+    assert label == sure.top and "Not sure" in status and "maybe a 4, or 68 with its digits touching" in status
+    assert app.show(NumberReading([sure], boxes[:1], [True], [False], [far_less]), app.ASK_TO_DRAW)[1] == app.status_text(sure, app.ASK_TO_DRAW)
 
     label, status, _, _ = app.show(NumberReading([sure, flat], boxes, [True, True], [False, False], [None, None]), app.ASK_TO_DRAW)
     assert label == app.NOT_A_DIGIT and "Digit 2 of 2 is not a digit" in status

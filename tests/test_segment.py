@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from benchmarks.drawings import number_set
 from cnn.hub import load_model
 from cnn.segment import split_digits, split_ways
-from cnn.serve import CUT_EVIDENCE, RIVAL_EVIDENCE, RIVAL_TRUST, WHOLE_TRUST, WIDE_PIECE, NumberReading, Reading, Recognizer, Rival
+from cnn.serve import CUT_EVIDENCE, RIVAL_EVIDENCE, WIDE_PIECE, Recognizer
 from make_examples import draw_digit, draw_number  # examples/ is on pytest's pythonpath
 from strokes import DIGIT_STROKES
 
@@ -132,23 +132,9 @@ def test_touching_digits_read_whole_but_as_well_cut_are_not_sure(recognizer):
     assert number.number == "2" and number.digits[0].confident and number.cut == [False]
     assert number.rivals[0].digits == "22" and RIVAL_EVIDENCE <= number.rivals[0].evidence < CUT_EVIDENCE
     assert number.maybe_touching == ["22"] and not number.sure
-    assert next(iter(number.likeliest())) == "22"  # the label puts the cut first (cnn.serve.RIVAL_TRUST)
     for digit in "08":
         number = read(recognizer, draw_digit(int(digit), pen=12))
         assert number.number == digit and number.maybe_touching == [None] and number.sure
-
-
-def test_the_likeliest_numbers_add_up_the_splits_that_spell_them():
-    """1|22 and 12|2 spell the same 122: the label gives it both splits' probability, once."""
-    pixels = np.zeros((28, 28), np.float32)
-    one, two = Reading({"1": 0.97, "7": 0.02, "4": 0.01}, pixels), Reading({"2": 0.98, "3": 0.01, "7": 0.01}, pixels)
-    number = NumberReading([one, two], [(0, 0, 10, 10), (20, 0, 30, 10)], [True, True], [False, False],
-                           [Rival("12", 2.0, 0.9), Rival("22", 2.0, 0.8)])
-    label = number.likeliest()
-    split_first, split_second = 0.9 * RIVAL_TRUST * 0.98 * WHOLE_TRUST, 0.97 * WHOLE_TRUST * 0.8 * RIVAL_TRUST
-    assert label["122"] == pytest.approx(split_first + split_second)
-    assert label["1222"] == pytest.approx(0.9 * RIVAL_TRUST * 0.8 * RIVAL_TRUST)
-    assert label == dict(sorted(label.items(), key=lambda item: -item[1])) and sum(label.values()) <= 1
 
 
 @pytest.mark.parametrize("text, gap", [("34", -0.15), ("47", -0.2), ("72", -0.15), ("65", -0.2)])
