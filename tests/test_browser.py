@@ -35,14 +35,15 @@ def browser():
             browser.close()
 
 
-def draw_strokes(page, strokes: list[list[tuple[float, float]]], across: float = 0.0) -> None:
+def draw_strokes(page, strokes: list[list[tuple[float, float]]], across: float = 0.0, per_segment: int = 4) -> None:
     """Mouse strokes (unit-box points) in the middle of the drawing area, half its size, moved
-    `across` times that size to the right."""
+    `across` times that size to the right, smoothed with `per_segment` moves between points (1:
+    straight lines). Each move takes the sketchpad about 0.3 s in headless Chromium here."""
     box = page.locator("#sketchpad canvas").first.bounding_box()
     side = 0.5 * min(box["width"], box["height"])
     left, top = box["x"] + box["width"] / 2 - side / 2 + across * side, box["y"] + box["height"] / 2 - side / 2
     for stroke in strokes:
-        points = [(left + x * side * 0.8 + side * 0.1, top + y * side) for x, y in smooth(stroke, per_segment=4)]
+        points = [(left + x * side * 0.8 + side * 0.1, top + y * side) for x, y in smooth(stroke, per_segment=per_segment)]
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
@@ -123,7 +124,7 @@ def test_the_layout_stays_put_whatever_the_answer(app_url, browser):
     expect(status).to_contain_text("It's a 3", timeout=15_000)
     digit = positions(page)
     clear(page)
-    draw_strokes(page, FILLED_SQUARE)
+    draw_strokes(page, FILLED_SQUARE, per_segment=1)  # a zigzag of straight lines
     expect(status).to_contain_text("Not a digit", timeout=15_000)
     assert page.locator("#answer .output-class").inner_text().strip() == "not a digit"
     refused = positions(page)

@@ -49,20 +49,28 @@ def assert_same_tensors(model: torch.nn.Module, path: Path) -> None:
         assert torch.equal(expected[key], actual[key]), key
 
 
-def test_train_push_then_load_in_an_empty_cache(hub, tmp_path):
-    repo = "alice/digits-first"
-    result = train_and_push(tmp_path / "run", repo)
+@pytest.fixture(scope="module")
+def pushed(hub, tmp_path_factory) -> tuple[str, Path, subprocess.CompletedProcess]:
+    """A dry run pushed to a new repo: (the repo, the run's folder, train.py's result), shared by
+    the tests that only read it back (each push trains a model first)."""
+    repo, run = "alice/digits-first", tmp_path_factory.mktemp("pushed") / "run"
+    result = train_and_push(run, repo)
     assert result.returncode == 0, result.stderr[-3000:]
+    return repo, run, result
+
+
+def test_train_push_then_load_in_an_empty_cache(hub, pushed, tmp_path):
+    repo, run, result = pushed
     oid = commit_id(result.stdout)
     assert f"{hub.url}/{repo}/commit/{oid}" in result.stdout  # the commit URL is printed
     assert hub.commits(repo)[0] == oid and len(hub.commits(repo)) == 2  # the repo's first commit, then ours
-    pushed = hub.files(repo)
-    assert {"model.safetensors", "config.json", "README.md", "metrics.json", "confusion_matrix.png"} <= set(pushed)
-    assert pushed["model.safetensors"] == (tmp_path / "run" / "model.safetensors").read_bytes()
+    files = hub.files(repo)
+    assert {"model.safetensors", "config.json", "README.md", "metrics.json", "confusion_matrix.png"} <= set(files)
+    assert files["model.safetensors"] == (run / "model.safetensors").read_bytes()
     assert "MNIST test accuracy" in hub.repos[repo]["commits"][oid]["message"]
 
     model = cnn.load_model(repo, cache_dir=tmp_path / "empty-cache")
-    assert_same_tensors(model, tmp_path / "run" / "model.safetensors")
+    assert_same_tensors(model, run / "model.safetensors")
     assert not model.training
 
 
@@ -92,9 +100,8 @@ def test_push_to_a_branch(hub, tmp_path):
         cnn.load_model(repo, revision="experiment", cache_dir=tmp_path / "anon")
 
 
-def test_offline_or_unreachable_hub_after_one_pull_loads_from_the_cache(hub, tmp_path):
-    repo = "alice/digits-offline"
-    assert train_and_push(tmp_path / "run", repo).returncode == 0
+def test_offline_or_unreachable_hub_after_one_pull_loads_from_the_cache(hub, pushed, tmp_path):
+    repo = pushed[0]
     home = tmp_path / "home"
     online = load_in_a_fresh_process(repo, home)
     assert online.returncode == 0 and "loaded DigitCNN" in online.stdout, online.stderr[-2000:]
@@ -110,11 +117,10 @@ def test_offline_or_unreachable_hub_after_one_pull_loads_from_the_cache(hub, tmp
     assert f"SERVING {repo}@main" in restarted.stdout
 
 
-def test_model_card_parses_and_carries_the_measured_accuracy(hub, tmp_path):
-    repo = "alice/digits-card"
-    assert train_and_push(tmp_path / "run", repo).returncode == 0
+def test_model_card_parses_and_carries_the_measured_accuracy(hub, pushed):
+    repo, run, _ = pushed
     card = ModelCard.load(repo)  # the real client fetching README.md
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    metrics = json.loads((run / "metrics.json").read_text())
     data = card.data
     assert data.library_name and data.license == "mit" and data.pipeline_tag == "image-classification"
     assert data.datasets == ["mnist"] and "mnist" in data.tags
@@ -124,24 +130,22 @@ def test_model_card_parses_and_carries_the_measured_accuracy(hub, tmp_path):
     assert f'from_pretrained("{repo}")' in card.text and "confusion_matrix.png" in card.text
 
 
-def test_model_card_plain_safetensors_recipe_runs(hub, tmp_path):
-    repo = "alice/digits-recipe"
-    assert train_and_push(tmp_path / "run", repo).returncode == 0
+def test_model_card_plain_safetensors_recipe_runs(hub, pushed):
+    repo, run, _ = pushed
     card = ModelCard.load(repo)
     snippet = re.findall(r"```python\n(.*?)```", card.text, re.S)[1]
     assert "import cnn" not in snippet and "from cnn" not in snippet  # stands alone
     namespace: dict = {}
     exec(compile(snippet, "model-card-snippet", "exec"), namespace)
     model = namespace["model"]
-    reference = cnn.load_model(tmp_path / "run")
+    reference = cnn.load_model(run)
     pixels = torch.rand(4, 1, 28, 28)
     assert torch.allclose(model(pixels), reference(pixels))
     assert torch.allclose(namespace["predict_proba"](pixels), reference.predict_proba(pixels))
 
 
-def test_model_card_project_code_recipe_runs(hub, tmp_path, monkeypatch):
-    repo = "alice/digits-recipe-project"
-    assert train_and_push(tmp_path / "run", repo).returncode == 0
+def test_model_card_project_code_recipe_runs(hub, pushed, tmp_path, monkeypatch):
+    repo = pushed[0]
     snippet = re.findall(r"```python\n(.*?)```", ModelCard.load(repo).text, re.S)[0]
     monkeypatch.chdir(tmp_path)
     Image.open(ROOT / "examples" / "seven_pencil.png").save(tmp_path / "digit.png")  # the file the recipe opens
@@ -216,18 +220,16 @@ def test_corrupt_weights_or_a_missing_repo_on_the_hub_give_a_clear_error(hub, tm
         cnn.load_model("alice/no-such-repo", cache_dir=tmp_path / "c5")
 
 
-def test_from_pretrained_is_the_strict_loader_with_the_hub_options(hub, tmp_path):
-    repo = "alice/digits-from-pretrained"
-    result = train_and_push(tmp_path / "run", repo)
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_from_pretrained_is_the_strict_loader_with_the_hub_options(hub, pushed, tmp_path):
+    repo, run, result = pushed
     oid = commit_id(result.stdout)
     cache = tmp_path / "cache"
     model = cnn.DigitCNN.from_pretrained(repo, revision=oid, cache_dir=cache)
-    assert not model.training and model.temperature == json.loads((tmp_path / "run" / "config.json").read_text())["temperature"]
-    assert_same_tensors(model, tmp_path / "run" / "model.safetensors")
+    assert not model.training and model.temperature == json.loads((run / "config.json").read_text())["temperature"]
+    assert_same_tensors(model, run / "model.safetensors")
     assert any(cache.rglob("model.safetensors"))  # cache_dir is honoured
     again = cnn.DigitCNN.from_pretrained(repo, revision=oid, cache_dir=cache, local_files_only=True)
-    assert_same_tensors(again, tmp_path / "run" / "model.safetensors")
+    assert_same_tensors(again, run / "model.safetensors")
     with pytest.raises(ModelLoadError, match="cannot fetch"):  # never pulled into this cache
         cnn.DigitCNN.from_pretrained(repo, cache_dir=tmp_path / "empty", local_files_only=True)
     with pytest.raises(ModelLoadError, match="cannot fetch alice/no-such-repo"):
