@@ -70,6 +70,20 @@ def sized(count: int) -> int:
     return max(1, count // SCALE)
 
 
+@contextmanager
+def setting(module, **values: float):
+    """The module's constants (cnn.serve's thresholds, cnn.segment's) set to `values` within, as the
+    code reads them at run time; the shipped ones restored after."""
+    shipped = {name: getattr(module, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(module, name, value)
+        yield
+    finally:
+        for name, value in shipped.items():
+            setattr(module, name, value)
+
+
 def read_numbers(recognizer: Recognizer, drawings: list[Drawing] | list[NumberDrawing]) -> tuple[list, list[float]]:
     """Each drawing read alone, as one request is, with its time. (Not in one batch: every part of
     every cut of every drawing would be held until its forward pass. Read so, the 1,000 wide digits
@@ -442,20 +456,6 @@ def label_table(rows: list[tuple[str, str, float, bool]]) -> None:
                 right = torch.tensor([row[3] for row in picked], dtype=torch.float32)
                 print(f"| {name} | {kind} | {len(picked)} | {right.mean():.1%} | {probabilities.mean():.3f} "
                       f"| {expected_calibration_error(probabilities, right):.1%} |")
-
-
-@contextmanager
-def setting(module, **values: float):
-    """The module's constants (cnn.serve's thresholds, cnn.segment's) set to `values` within, as the
-    code reads them at run time; the shipped ones restored after."""
-    shipped = {name: getattr(module, name) for name in values}
-    try:
-        for name, value in values.items():
-            setattr(module, name, value)
-        yield
-    finally:
-        for name, value in shipped.items():
-            setattr(module, name, value)
 
 
 def photo_report(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, count: int, seed: int, styles: dict | None = None) -> None:
